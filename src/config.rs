@@ -1,0 +1,1 @@
+//! Configuration, read once at start.

@@ -1,0 +1,14 @@
+//! Tessera: a IIIF Image API 3.0 and 2.1 server on libvips.
+//!
+//! The crate is four layers that depend one way: [`iiif`], [`source`] and [`tiff`] know
+//! nothing of each other's callers; [`render`] turns a plan into encoded bytes with libvips;
+//! [`service`] is one async function from an HTTP request to an HTTP response, called by the
+//! standalone server, the Lambda front door and the tests alike. [`config`] reads every
+//! environment variable once at start.
+
+pub mod config;
+pub mod iiif;
+pub mod render;
+pub mod service;
+pub mod source;
+pub mod tiff;

@@ -1,0 +1,1 @@
+//! HTTP: one async function from request to response.

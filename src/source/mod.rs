@@ -1,0 +1,33 @@
+//! Bytes in: everything that reads image bytes goes through [`Source::read_at`].
+//!
+//! The trait is synchronous on purpose: its main caller is libvips, whose read callbacks
+//! run on libvips worker threads and must block until bytes arrive. Remote sources bridge
+//! to async I/O inside their own implementation. Sources are `Send + Sync` because one
+//! opened image is read by many libvips threads at once.
+
+mod error;
+mod memory;
+
+pub use error::{SourceError, SourceErrorKind};
+pub use memory::MemorySource;
+
+use bytes::Bytes;
+
+/// A random-access, read-only view of one stored object.
+pub trait Source: Send + Sync {
+    /// Total length of the object in bytes.
+    fn len(&self) -> u64;
+
+    /// True when the object holds no bytes.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Reads up to `len` bytes starting at `offset`. Returns fewer bytes only when the
+    /// object ends first, and an empty buffer at or past the end.
+    fn read_at(&self, offset: u64, len: usize) -> Result<Bytes, SourceError>;
+
+    /// A string that names this object *and its version* (path + size + mtime, or
+    /// bucket/key + ETag). Caches and ETags key on it, so it must change when the bytes do.
+    fn identity(&self) -> &str;
+}
