@@ -1,1 +1,156 @@
-//! Configuration, read once at start.
+//! Every setting Tessera reads, in one struct, parsed once at start.
+//!
+//! Each field is both a command-line flag of `tessera serve` and an environment variable
+//! (`TESSERA_*`), so the Lambda (which has no command line) and the standalone server share
+//! one definition, one set of defaults and one validation. Nothing deeper in the crate reads
+//! the environment.
+
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where images come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SourceKind {
+    /// A directory on local disk (`TESSERA_ROOT`).
+    File,
+    /// An S3 bucket (`TESSERA_BUCKET`), read by byte ranges.
+    S3,
+}
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// All configuration. See the README's table for the environment variable of each field.
+#[derive(Clone, Debug, Args)]
+pub struct Config {
+    /// Where images come from.
+    #[arg(long, env = "TESSERA_SOURCE", value_enum, default_value = "file")]
+    pub source: SourceKind,
+
+    /// Root directory of the file source.
+    #[arg(long, env = "TESSERA_ROOT", default_value = "images")]
+    pub root: PathBuf,
+
+    /// Identifier-to-file/key template: `{id}` is replaced by the decoded identifier
+    /// (serverless-iiif's `%s` is accepted too). Empty: the identifier as is, else the first
+    /// file named `{id}.<known image extension>`.
+    #[arg(long, env = "TESSERA_KEY_TEMPLATE", default_value = "")]
+    pub key_template: String,
+
+    /// S3 bucket of the S3 source.
+    #[arg(long, env = "TESSERA_BUCKET", default_value = "")]
+    pub bucket: String,
+
+    /// Custom S3 endpoint URL (S3-compatible stores, tests).
+    #[arg(long, env = "TESSERA_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// Use path-style S3 addressing (needed by most S3-compatible stores).
+    #[arg(long, env = "TESSERA_S3_PATH_STYLE", default_value_t = false)]
+    pub s3_path_style: bool,
+
+    /// Public base URL that replaces scheme://host[:port] in info.json `id` and redirects,
+    /// e.g. `https://images.example.org`. Empty: from X-Forwarded-* or Host.
+    #[arg(long, env = "TESSERA_PUBLIC_BASE_URL", default_value = "")]
+    pub public_base_url: String,
+
+    /// Value of Access-Control-Allow-Origin.
+    #[arg(long, env = "TESSERA_CORS_ORIGIN", default_value = "*")]
+    pub cors_origin: String,
+
+    /// Cache-Control of successful responses (errors are always `no-store`).
+    #[arg(
+        long,
+        env = "TESSERA_CACHE_CONTROL",
+        default_value = "public, max-age=31536000, immutable"
+    )]
+    pub cache_control: String,
+
+    /// Largest output width (declared as maxWidth).
+    #[arg(long, env = "TESSERA_MAX_WIDTH", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_width: u32,
+
+    /// Largest output height (declared as maxHeight).
+    #[arg(long, env = "TESSERA_MAX_HEIGHT", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_height: u32,
+
+    /// Largest output area in pixels (declared as maxArea).
+    #[arg(long, env = "TESSERA_MAX_AREA", default_value_t = 100_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_area: u64,
+
+    /// Allow `^` upscaling (within the limits above).
+    #[arg(long, env = "TESSERA_UPSCALING", default_value_t = true, action = clap::ArgAction::Set)]
+    pub upscaling: bool,
+
+    /// A rights URI for info.json (`rights` in 3.0, `license` in 2.1).
+    #[arg(long, env = "TESSERA_RIGHTS")]
+    pub rights: Option<String>,
+
+    /// Formats listed as preferredFormats in info.json, comma-separated.
+    #[arg(long, env = "TESSERA_PREFERRED_FORMATS", default_value = "jpg")]
+    pub preferred_formats: String,
+
+    /// Renders running at once (default: the number of CPUs).
+    #[arg(long, env = "TESSERA_RENDER_CONCURRENCY")]
+    pub render_concurrency: Option<usize>,
+
+    /// How long a request may wait for a render slot before it gets 503 (milliseconds).
+    #[arg(long, env = "TESSERA_QUEUE_TIMEOUT_MS", default_value_t = 20_000)]
+    pub queue_timeout_ms: u64,
+
+    /// Opened libvips images kept for reuse.
+    #[arg(long, env = "TESSERA_OPENED_IMAGES", default_value_t = 64)]
+    pub opened_images: usize,
+
+    /// Image facts (sizes, levels) kept in memory.
+    #[arg(long, env = "TESSERA_INFO_CACHE_ENTRIES", default_value_t = 10_000)]
+    pub info_cache_entries: usize,
+
+    /// Seconds to trust cached image facts before checking the source again.
+    #[arg(long, env = "TESSERA_INFO_CACHE_TTL", default_value_t = 300)]
+    pub info_cache_ttl_secs: u64,
+
+    /// Directory holding the OpenSeadragon build served under /viewer/openseadragon/.
+    #[arg(
+        long,
+        env = "TESSERA_VIEWER_ASSETS",
+        default_value = "node_modules/openseadragon/build/openseadragon"
+    )]
+    pub viewer_assets: PathBuf,
+
+    /// Log format.
+    #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// Reads the configuration from the environment alone (the Lambda and tests).
+    pub fn from_env() -> Result<Config, clap::Error> {
+        #[derive(clap::Parser)]
+        struct EnvOnly {
+            #[command(flatten)]
+            config: Config,
+        }
+        <EnvOnly as clap::Parser>::try_parse_from(["tessera"]).map(|e| e.config)
+    }
+
+    /// The render concurrency, defaulting to the CPUs this process may use.
+    pub fn render_slots(&self) -> usize {
+        self.render_concurrency
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .max(1)
+    }
+
+    pub fn queue_timeout(&self) -> Duration {
+        Duration::from_millis(self.queue_timeout_ms)
+    }
+
+    pub fn info_cache_ttl(&self) -> Duration {
+        Duration::from_secs(self.info_cache_ttl_secs)
+    }
+}

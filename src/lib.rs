@@ -8,7 +8,9 @@
 
 pub mod config;
 pub mod iiif;
+pub mod logging;
 pub mod render;
+pub mod server;
 pub mod service;
 pub mod source;
 pub mod tiff;

@@ -1,1 +1,220 @@
-//! HTTP: one async function from request to response.
+//! HTTP: one async function from request to response, [`handle`].
+//!
+//! The standalone server, the Lambda front door and the tests all call [`handle`] with an
+//! [`App`] built once at start. Routing, IIIF headers, caching headers and the mapping of
+//! every error to a status live here and nowhere else.
+
+mod error;
+mod image;
+mod info;
+mod public_url;
+mod resolve;
+mod respond;
+mod store;
+mod viewer;
+
+pub use error::{ErrorKind, ServiceError};
+pub use store::Store;
+
+use crate::config::Config;
+use crate::iiif::{Limits, Version};
+use crate::render::Renderer;
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use resolve::FactsCache;
+use respond::Policy;
+use std::time::Instant;
+use tokio::sync::Semaphore;
+
+/// URL paths longer than this are refused before any parsing.
+const MAX_PATH_LEN: usize = 4096;
+
+/// Everything a request needs, built once per process.
+pub struct App {
+    config: Config,
+    store: Store,
+    renderer: Renderer,
+    facts: FactsCache,
+    render_slots: Semaphore,
+    policy: Policy,
+    limits: Limits,
+}
+
+impl App {
+    /// Builds the app: opens the store, starts libvips, sizes the caches.
+    pub async fn new(config: Config) -> Result<App, String> {
+        let store = Store::from_config(&config).await?;
+        Self::with_store(config, store)
+    }
+
+    /// Builds the app over a store the caller made (tests, the Lambda).
+    pub fn with_store(config: Config, store: Store) -> Result<App, String> {
+        let slots = config.render_slots();
+        crate::render::init(slots).map_err(|e| format!("libvips: {e}"))?;
+        let policy = Policy {
+            cors_origin: config
+                .cors_origin
+                .parse()
+                .map_err(|_| "bad TESSERA_CORS_ORIGIN")?,
+            cache_control: config
+                .cache_control
+                .parse()
+                .map_err(|_| "bad TESSERA_CACHE_CONTROL")?,
+        };
+        let limits = Limits {
+            max_width: config.max_width,
+            max_height: config.max_height,
+            max_area: config.max_area,
+            upscaling: config.upscaling,
+        };
+        Ok(App {
+            renderer: Renderer::new(config.opened_images),
+            facts: FactsCache::new(config.info_cache_entries),
+            render_slots: Semaphore::new(slots),
+            policy,
+            limits,
+            store,
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// What the request log line reports besides status and time.
+#[derive(Default)]
+pub(crate) struct RequestStats {
+    pub render_ms: Option<u128>,
+    pub identifier: Option<String>,
+}
+
+/// Answers one request. Never panics on input; every failure becomes an error response.
+pub async fn handle(app: &App, req: Request<()>) -> Response<Bytes> {
+    let started = Instant::now();
+    let mut stats = RequestStats::default();
+    let result = route(app, &req, &mut stats).await;
+    let mut resp = match result {
+        Ok(resp) => resp,
+        Err(err) => {
+            tracing::warn!(
+                method = %req.method(),
+                path = %req.uri().path(),
+                status = err.status().as_u16(),
+                error = %err,
+                "request failed"
+            );
+            app.policy.error(&err)
+        }
+    };
+    if req.method() == Method::HEAD {
+        // Same headers as GET (Content-Length included), no body.
+        let len = resp.body().len();
+        *resp.body_mut() = Bytes::new();
+        respond::set(
+            resp.headers_mut(),
+            http::header::CONTENT_LENGTH,
+            &len.to_string(),
+        );
+    }
+    tracing::info!(
+        method = %req.method(),
+        path = %req.uri().path(),
+        status = resp.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        render_ms = stats.render_ms.map(|ms| ms as u64),
+        identifier = stats.identifier.as_deref(),
+        opened_hits = app.renderer.stats().hits,
+        opened_misses = app.renderer.stats().misses,
+        "request"
+    );
+    resp
+}
+
+async fn route(
+    app: &App,
+    req: &Request<()>,
+    stats: &mut RequestStats,
+) -> Result<Response<Bytes>, ServiceError> {
+    let path = req.uri().path();
+    if path.len() > MAX_PATH_LEN {
+        return Err(ServiceError::new(ErrorKind::BadRequest, "URL too long"));
+    }
+    if req.method() == Method::OPTIONS {
+        return Ok(app.policy.preflight(req.headers()));
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return Err(ServiceError::new(
+            ErrorKind::MethodNotAllowed,
+            req.method().as_str(),
+        ));
+    }
+    if let Some((version, rest)) = iiif_path(path) {
+        return iiif_request(app, req, version, rest, stats).await;
+    }
+    match path {
+        "/health" => Ok(plain(
+            app,
+            StatusCode::OK,
+            "ok\n",
+            "text/plain; charset=utf-8",
+        )),
+        "/" => viewer::index(app).await,
+        _ => viewer::serve(app, path, req.uri().query()).await,
+    }
+}
+
+/// Splits `/iiif/{2|3}/rest` into the version and the still-encoded rest.
+fn iiif_path(path: &str) -> Option<(Version, &str)> {
+    let rest = path.strip_prefix("/iiif/")?;
+    let (version, rest) = rest.split_once('/')?;
+    let version = match version {
+        "3" => Version::V3,
+        "2" => Version::V2,
+        _ => return None,
+    };
+    Some((version, rest))
+}
+
+async fn iiif_request(
+    app: &App,
+    req: &Request<()>,
+    version: Version,
+    rest: &str,
+    stats: &mut RequestStats,
+) -> Result<Response<Bytes>, ServiceError> {
+    use crate::iiif::Route;
+    match crate::iiif::parse_route(version, rest)? {
+        Route::Base(identifier) => {
+            stats.identifier = Some(identifier.clone());
+            let base = public_url::base_url(&app.config.public_base_url, req.headers());
+            let location = format!(
+                "{}/info.json",
+                info::image_base(&base, version, &identifier)
+            );
+            Ok(app.policy.redirect(StatusCode::SEE_OTHER, &location))
+        }
+        Route::Info(identifier) => {
+            stats.identifier = Some(identifier.clone());
+            info::respond(app, req, version, &identifier).await
+        }
+        Route::Image(identifier, image_request) => {
+            stats.identifier = Some(identifier.clone());
+            image::respond(app, req, version, &identifier, &image_request, stats).await
+        }
+    }
+}
+
+fn plain(app: &App, status: StatusCode, body: &'static str, content_type: &str) -> Response<Bytes> {
+    let mut resp = app
+        .policy
+        .response(status, Bytes::from_static(body.as_bytes()));
+    respond::set(resp.headers_mut(), http::header::CONTENT_TYPE, content_type);
+    respond::set(resp.headers_mut(), http::header::CACHE_CONTROL, "no-store");
+    resp
+}

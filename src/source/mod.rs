@@ -6,9 +6,11 @@
 //! opened image is read by many libvips threads at once.
 
 mod error;
+mod file;
 mod memory;
 
 pub use error::{SourceError, SourceErrorKind};
+pub use file::{FileSource, FileStore};
 pub use memory::MemorySource;
 
 use bytes::Bytes;

@@ -1,0 +1,123 @@
+//! Image requests: plan (every IIIF rule, before any pixel), answer conditional requests
+//! without rendering, then render on the blocking pool under a bounded number of slots.
+
+use super::error::{ErrorKind, ServiceError};
+use super::info::image_base;
+use super::respond::{etag, matches_if_none_match, set};
+use super::{public_url, resolve, App, RequestStats};
+use crate::iiif::{canonical_request, plan, profile_uri, Dimensions, ImageRequest, Version};
+use crate::render::{Loader, RenderError, RenderErrorKind, RenderJob, Rendered};
+use crate::tiff::{ContainerFormat, ImageInfo, LevelLoad};
+use bytes::Bytes;
+use http::header::LINK;
+use http::{Request, Response};
+use std::time::Instant;
+
+pub(crate) async fn respond(
+    app: &App,
+    req: &Request<()>,
+    version: Version,
+    identifier: &str,
+    request: &ImageRequest,
+    stats: &mut RequestStats,
+) -> Result<Response<Bytes>, ServiceError> {
+    let image = resolve::resolve(app, identifier).await?;
+    let plan = plan(request, version, &image.facts, &app.limits)?;
+    let canonical = canonical_request(&plan, version, &image.facts);
+    let version_tag = match version {
+        Version::V3 => "3",
+        Version::V2 => "2",
+    };
+    let page = image.page.to_string();
+    let tag = etag(&[image.source.identity(), version_tag, &page, &canonical]);
+    if matches_if_none_match(req.headers(), &tag) {
+        return Ok(app.policy.not_modified(&tag));
+    }
+
+    let job = RenderJob {
+        source: image.source.clone(),
+        loader: loader_for(&image.info, image.page, plan.level)?,
+        level: image.facts.levels[plan.level],
+        full: Dimensions {
+            width: image.facts.width,
+            height: image.facts.height,
+        },
+        plan,
+    };
+    let rendered = render(app, job, stats).await?;
+
+    let mut resp = app
+        .policy
+        .success(Bytes::from(rendered.bytes), rendered.mime, &tag);
+    let base = public_url::base_url(&app.config.public_base_url, req.headers());
+    let links = format!(
+        "<{}/{canonical}>;rel=\"canonical\",<{}>;rel=\"profile\"",
+        image_base(&base, version, identifier),
+        profile_uri(version)
+    );
+    set(resp.headers_mut(), LINK, &links);
+    Ok(resp)
+}
+
+/// Runs a render on the blocking pool once a slot is free; a request that waits too long
+/// for a slot gets 503 rather than piling up.
+async fn render(
+    app: &App,
+    job: RenderJob,
+    stats: &mut RequestStats,
+) -> Result<Rendered, ServiceError> {
+    let permit = tokio::time::timeout(app.config.queue_timeout(), app.render_slots.acquire())
+        .await
+        .map_err(|_| {
+            ServiceError::new(
+                ErrorKind::Unavailable,
+                "timed out waiting for a render slot",
+            )
+        })?
+        .map_err(|_| ServiceError::new(ErrorKind::Unavailable, "render slots closed"))?;
+    let renderer = app.renderer.clone();
+    let started = Instant::now();
+    let result = tokio::task::spawn_blocking(move || renderer.render(&job))
+        .await
+        .map_err(|e| ServiceError::new(ErrorKind::Internal, format!("render task: {e}")))?;
+    drop(permit);
+    stats.render_ms = Some(started.elapsed().as_millis());
+    result.map_err(render_error)
+}
+
+fn render_error(err: RenderError) -> ServiceError {
+    let kind = match err.kind() {
+        RenderErrorKind::Source(kind) => super::error::source_kind(kind),
+        _ => ErrorKind::Internal,
+    };
+    ServiceError::new(kind, err.to_string())
+}
+
+/// How libvips should open the chosen level of the chosen page.
+fn loader_for(info: &ImageInfo, page: u32, level: usize) -> Result<Loader, ServiceError> {
+    Ok(match info.format() {
+        ContainerFormat::Tiff => {
+            let load = info.level_load(page, level).ok_or_else(|| {
+                ServiceError::new(
+                    ErrorKind::Internal,
+                    format!("no level {level} on page {page}"),
+                )
+            })?;
+            match load {
+                LevelLoad::Page(index) => Loader::Tiff {
+                    page: index,
+                    subifd: None,
+                },
+                LevelLoad::SubIfd { page, index } => Loader::Tiff {
+                    page,
+                    subifd: Some(index),
+                },
+            }
+        }
+        ContainerFormat::Jpeg => Loader::Jpeg,
+        ContainerFormat::Png => Loader::Png,
+        ContainerFormat::Webp => Loader::Webp,
+        ContainerFormat::Jp2 => Loader::Jp2,
+        ContainerFormat::Gif => Loader::Gif,
+    })
+}

@@ -1,0 +1,176 @@
+//! The human side of the standalone server: an index of the served images and a viewer
+//! page that opens any identifier in OpenSeadragon, whose build is installed from the npm
+//! registry at set-up time and served from disk here (no CDN).
+
+use super::error::{ErrorKind, ServiceError};
+use super::respond::set;
+use super::{App, Store};
+use bytes::Bytes;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::{Response, StatusCode};
+use std::path::{Path, PathBuf};
+
+const VIEWER_HTML: &str = include_str!("assets/viewer.html");
+/// At most this many images are listed on the index page.
+const INDEX_LIMIT: usize = 500;
+const IMAGE_EXTENSIONS: [&str; 9] = [
+    "tif", "tiff", "ptif", "jp2", "jpg", "jpeg", "png", "webp", "gif",
+];
+
+/// `/viewer` and `/viewer/openseadragon/...`; anything else is 404.
+pub(crate) async fn serve(
+    app: &App,
+    path: &str,
+    _query: Option<&str>,
+) -> Result<Response<Bytes>, ServiceError> {
+    if path == "/viewer" || path == "/viewer/" {
+        return Ok(page(app, VIEWER_HTML.to_string()));
+    }
+    let Some(asset) = path.strip_prefix("/viewer/openseadragon/") else {
+        return Err(ServiceError::new(
+            ErrorKind::NotFound,
+            format!("no route {path}"),
+        ));
+    };
+    let file = asset_path(&app.config.viewer_assets, asset)
+        .ok_or_else(|| ServiceError::new(ErrorKind::NotFound, format!("no asset {asset}")))?;
+    let bytes = tokio::fs::read(&file)
+        .await
+        .map_err(|e| ServiceError::new(ErrorKind::NotFound, format!("{}: {e}", file.display())))?;
+    let mut resp = app.policy.response(StatusCode::OK, Bytes::from(bytes));
+    set(resp.headers_mut(), CONTENT_TYPE, asset_type(asset));
+    set(resp.headers_mut(), CACHE_CONTROL, "public, max-age=3600");
+    Ok(resp)
+}
+
+/// Only plain names (`openseadragon.min.js`, `images/zoomin_rest.png`) are served.
+fn asset_path(root: &Path, asset: &str) -> Option<PathBuf> {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with('.')
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    };
+    let ok = match asset.split_once('/') {
+        Some(("images", name)) => plain(name),
+        Some(_) => false,
+        None => plain(asset),
+    };
+    ok.then(|| root.join(asset))
+}
+
+fn asset_type(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("png") => "image/png",
+        Some("map") => "application/json",
+        Some("css") => "text/css",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `/`: every image under the file store's root, with viewer and info.json links.
+pub(crate) async fn index(app: &App) -> Result<Response<Bytes>, ServiceError> {
+    let names = match app.store() {
+        Store::File(files) => {
+            let root = files.root().to_path_buf();
+            tokio::task::spawn_blocking(move || list_images(&root))
+                .await
+                .map_err(|e| ServiceError::new(ErrorKind::Internal, e.to_string()))?
+        }
+        #[allow(unreachable_patterns)]
+        _ => Vec::new(),
+    };
+    let mut rows = String::new();
+    for name in &names {
+        let q = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+        let label = escape_html(name);
+        rows.push_str(&format!(
+            "<li><b>{label}</b> &mdash; <a href=\"/viewer?v=3&amp;id={q}\">viewer (3.0)</a> \
+             <a href=\"/viewer?v=2&amp;id={q}\">viewer (2.1)</a> \
+             <a href=\"/iiif/3/{q}/info.json\">info.json 3.0</a> \
+             <a href=\"/iiif/2/{q}/info.json\">info.json 2.1</a></li>\n"
+        ));
+    }
+    if names.is_empty() {
+        rows.push_str("<li>No images listed (S3 source, or an empty root).</li>");
+    }
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Tessera</title>\
+         <style>body{{font-family:system-ui,sans-serif;margin:2em}}li{{margin:.4em 0}}</style>\
+         </head><body><h1>Tessera</h1><p>IIIF Image API 3.0 at <code>/iiif/3/</code>, 2.1 at \
+         <code>/iiif/2/</code>.</p><ul>\n{rows}</ul></body></html>"
+    );
+    Ok(page(app, html))
+}
+
+fn page(app: &App, html: String) -> Response<Bytes> {
+    let mut resp = app.policy.response(StatusCode::OK, Bytes::from(html));
+    set(resp.headers_mut(), CONTENT_TYPE, "text/html; charset=utf-8");
+    set(resp.headers_mut(), CACHE_CONTROL, "no-cache");
+    resp
+}
+
+/// Image files under `root` (three levels deep at most), as identifiers relative to it.
+fn list_images(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut dirs = vec![(root.to_path_buf(), 0)];
+    while let Some((dir, depth)) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() && depth < 3 {
+                dirs.push((path, depth + 1));
+            } else if kind.is_file() && has_image_extension(&path) {
+                if let Ok(rel) = path.strip_prefix(root) {
+                    found.push(rel.to_string_lossy().into_owned());
+                }
+            }
+        }
+    }
+    found.sort();
+    found.truncate(INDEX_LIMIT);
+    found
+}
+
+fn has_image_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_asset_names_are_served() {
+        let root = Path::new("/assets");
+        assert!(asset_path(root, "openseadragon.min.js").is_some());
+        assert!(asset_path(root, "images/home_rest.png").is_some());
+        for bad in [
+            "../x",
+            "images/../x",
+            ".hidden",
+            "a/b",
+            "images/",
+            "",
+            "x%2F..",
+            "images/a/b",
+        ] {
+            assert!(asset_path(root, bad).is_none(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Test fixtures: real image files generated per test run (a known four-colour pattern,
+//! encoded by the `image` crate and by the libvips CLI as pyramid TIFFs), and an [`App`]
+//! over a temporary directory, driven through `service::handle` as every front door does.
+#![allow(dead_code)]
+
+use bytes::Bytes;
+use http::{Request, Response};
+use image::{DynamicImage, Rgb, RgbImage};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use tessera::config::Config;
+use tessera::service::{handle, App, Store};
+use tessera::source::FileStore;
+
+pub const RED: [u8; 3] = [220, 30, 30];
+pub const GREEN: [u8; 3] = [30, 200, 60];
+pub const BLUE: [u8; 3] = [40, 60, 220];
+pub const YELLOW: [u8; 3] = [240, 220, 40];
+
+/// A `w` x `h` image in four quadrants: red top-left, green top-right, blue bottom-left,
+/// yellow bottom-right.
+pub fn quadrants(w: u32, h: u32) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        let c = match (x < w / 2, y < h / 2) {
+            (true, true) => RED,
+            (false, true) => GREEN,
+            (true, false) => BLUE,
+            (false, false) => YELLOW,
+        };
+        Rgb(c)
+    })
+}
+
+/// Runs the libvips CLI; the project's scripts install it (Debian libvips-tools).
+pub fn vips(args: &[&str]) {
+    let status = Command::new("vips")
+        .args(args)
+        .status()
+        .expect("the vips CLI (libvips-tools)");
+    assert!(status.success(), "vips {args:?} failed");
+}
+
+/// A directory of fixtures: quad.png, quad.jpg, quad.tif (JPEG tiles, 256 px, pyramid),
+/// lossless.tif (deflate tiles, 128 px, pyramid), sub/nested.png, doc.tif (3 pages of
+/// different colours).
+pub fn fixture_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let quad = quadrants(1000, 800);
+    quad.save(p("quad.png")).unwrap();
+    DynamicImage::ImageRgb8(quad.clone())
+        .save(p("quad.jpg"))
+        .unwrap();
+    vips(&[
+        "tiffsave",
+        &p("quad.png"),
+        &p("quad.tif"),
+        "--tile",
+        "--tile-width",
+        "256",
+        "--tile-height",
+        "256",
+        "--pyramid",
+        "--compression",
+        "jpeg",
+        "--Q",
+        "90",
+    ]);
+    vips(&[
+        "tiffsave",
+        &p("quad.png"),
+        &p("lossless.tif"),
+        "--tile",
+        "--tile-width",
+        "128",
+        "--tile-height",
+        "128",
+        "--pyramid",
+        "--compression",
+        "deflate",
+    ]);
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    quadrants(300, 200).save(p("sub/nested.png")).unwrap();
+    for (i, c) in [RED, GREEN, BLUE].iter().enumerate() {
+        RgbImage::from_pixel(300, 400, Rgb(*c))
+            .save(p(&format!("page{i}.png")))
+            .unwrap();
+    }
+    // (`vips arrayjoin` crashes in Debian's libvips 8.14 CLI; two joins do the same.)
+    vips(&[
+        "join",
+        &p("page0.png"),
+        &p("page1.png"),
+        &p("doc01.v"),
+        "vertical",
+    ]);
+    vips(&[
+        "join",
+        &p("doc01.v"),
+        &p("page2.png"),
+        &p("doc.v"),
+        "vertical",
+    ]);
+    vips(&[
+        "tiffsave",
+        &p("doc.v"),
+        &p("doc.tif"),
+        "--page-height",
+        "400",
+        "--compression",
+        "deflate",
+    ]);
+    for f in ["doc.v", "doc01.v", "page0.png", "page1.png", "page2.png"] {
+        std::fs::remove_file(dir.path().join(f)).unwrap();
+    }
+    dir
+}
+
+/// An app serving `root`, with test-friendly defaults.
+pub fn app(root: &Path) -> Arc<App> {
+    app_with(root, |_| {})
+}
+
+pub fn app_with(root: &Path, tweak: impl FnOnce(&mut Config)) -> Arc<App> {
+    let mut config = Config::from_env().expect("default configuration");
+    config.root = root.to_path_buf();
+    config.public_base_url = String::new();
+    tweak(&mut config);
+    let store = Store::File(Arc::new(
+        FileStore::new(root, &config.key_template).unwrap(),
+    ));
+    Arc::new(App::with_store(config, store).expect("app"))
+}
+
+/// GET `path` (with extra headers) through the service, as the front doors do.
+pub async fn get(app: &App, path: &str, headers: &[(&str, &str)]) -> Response<Bytes> {
+    request(app, "GET", path, headers).await
+}
+
+pub async fn request(
+    app: &App,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Response<Bytes> {
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "tessera.test");
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    handle(app, builder.body(()).unwrap()).await
+}
+
+/// Decodes a response body as an image, checking it is the format asked for.
+pub fn decode(resp: &Response<Bytes>, format: image::ImageFormat) -> DynamicImage {
+    assert_eq!(
+        resp.status(),
+        200,
+        "body: {:?}",
+        String::from_utf8_lossy(resp.body())
+    );
+    let guessed = image::guess_format(resp.body()).expect("a known image format");
+    assert_eq!(guessed, format);
+    image::load_from_memory_with_format(resp.body(), format).expect("decodes")
+}
+
+/// True when `got` is within `tol` of `want` on every channel.
+pub fn near(got: [u8; 3], want: [u8; 3], tol: u8) -> bool {
+    got.iter().zip(want).all(|(g, w)| g.abs_diff(w) <= tol)
+}
+
+pub fn rgb_at(img: &DynamicImage, x: u32, y: u32) -> [u8; 3] {
+    let p = img.to_rgb8().get_pixel(x, y).0;
+    [p[0], p[1], p[2]]
+}
+
+pub fn header<'a>(resp: &'a Response<Bytes>, name: &str) -> &'a str {
+    resp.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or("")
+}
