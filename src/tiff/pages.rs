@@ -157,6 +157,9 @@ impl TiffInfo {
 
 /// Groups the main chain (and its SubIFDs) into pages.
 pub(crate) fn group(mains: &[MainIfd]) -> Vec<TiffPage> {
+    // "Marked" means some directory sets a nonzero NewSubfileType: a writer that says "this
+    // is a reduced level" or "this is a page" is believed over the size heuristic. A chain
+    // of explicit zeros says nothing more than an absent tag, so it gets the heuristic.
     let marked = mains.iter().any(|m| m.dir.subfile_type != 0);
     let pyramid = !marked && is_pyramid_chain(mains);
     let mut pages: Vec<TiffPage> = Vec::new();

@@ -302,3 +302,17 @@ fn source_errors_keep_their_kind() {
         assert!(err.to_string().contains("bucket said no"), "{err}");
     }
 }
+
+#[test]
+fn a_directory_bigger_than_a_chunk_costs_one_more_read() {
+    let ifd = (0..400u16).fold(TestIfd::image(64, 48), |ifd, i| {
+        ifd.tag(40000 + i, LONG, &[i as u64])
+    });
+    let src = CountingSource::new(build(&[ifd], false, true).bytes);
+    let info = read_facts(&src).unwrap();
+    assert_eq!(info.facts(0), Some(crate::iiif::ImageFacts::single(64, 48)));
+    // The sniffing read holds the header and the directory's first 4 KiB; its tail is one
+    // more read, not a re-read from the start.
+    assert_eq!(src.reads(), 2);
+    assert!(src.bytes_read() < 2 * 4096 + 1024);
+}

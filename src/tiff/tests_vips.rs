@@ -9,14 +9,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A temp dir holding a flat 3-band 8-bit image `in.v` of the given size.
-fn with_image(width: u32, height: u32) -> Option<tempfile::TempDir> {
+pub(super) fn with_image(width: u32, height: u32) -> Option<tempfile::TempDir> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (w, h) = (width.to_string(), height.to_string());
     vips(dir.path(), &["black", "in.v", &w, &h, "--bands", "3"]).then_some(dir)
 }
 
 /// Saves `in.v` as `name` with extra `tiffsave` (or other saver) arguments.
-fn save(dir: &Path, saver: &str, name: &str, args: &[&str]) -> PathBuf {
+pub(super) fn save(dir: &Path, saver: &str, name: &str, args: &[&str]) -> PathBuf {
     let mut all = vec![saver, "in.v", name];
     all.extend_from_slice(args);
     assert!(vips(dir, &all));
@@ -279,72 +279,4 @@ fn multi_page_documents() {
         assert_eq!(facts.page_count(), 3);
         assert!(facts.facts(2).is_some() && facts.facts(3).is_none());
     }
-}
-
-#[test]
-fn single_image_formats() {
-    let Some(dir) = with_image(300, 200) else {
-        return;
-    };
-    let d = dir.path();
-    let cases = [
-        ("a.jpg", "jpegsave", vec![], ContainerFormat::Jpeg),
-        (
-            "icc.jpg",
-            "jpegsave",
-            vec!["--profile", "srgb"],
-            ContainerFormat::Jpeg,
-        ),
-        ("a.png", "pngsave", vec![], ContainerFormat::Png),
-        ("x.webp", "webpsave", vec![], ContainerFormat::Webp),
-        (
-            "lossy.webp",
-            "webpsave",
-            vec!["--strip"],
-            ContainerFormat::Webp,
-        ),
-        (
-            "lossless.webp",
-            "webpsave",
-            vec!["--lossless", "--strip"],
-            ContainerFormat::Webp,
-        ),
-        ("a.gif", "gifsave", vec![], ContainerFormat::Gif),
-        ("a.jp2", "jp2ksave", vec![], ContainerFormat::Jp2),
-    ];
-    for (name, saver, args, format) in cases {
-        let path = save(d, saver, name, &args);
-        let src = CountingSource::from_file(&path);
-        let info = read_facts(&src).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(
-            info,
-            ImageInfo::Raster {
-                format,
-                width: 300,
-                height: 200
-            },
-            "{name}"
-        );
-        assert_eq!(
-            info.facts(0),
-            Some(crate::iiif::ImageFacts::single(300, 200))
-        );
-        assert!(src.reads() <= 2, "{name}: {} reads", src.reads());
-    }
-    // A raw codestream: the contents of the JP2's jp2c box.
-    let jp2 = std::fs::read(d.join("a.jp2")).unwrap();
-    let at = jp2
-        .windows(4)
-        .position(|w| w == b"jp2c")
-        .expect("a jp2c box")
-        + 4;
-    let src = CountingSource::new(jp2[at..].to_vec());
-    assert_eq!(
-        read_facts(&src).unwrap(),
-        ImageInfo::Raster {
-            format: ContainerFormat::Jp2,
-            width: 300,
-            height: 200
-        }
-    );
 }
