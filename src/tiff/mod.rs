@@ -1,1 +1,126 @@
 //! Image facts from a few ranged reads: TIFF/BigTIFF directory walking and header sniffing.
+//!
+//! info.json and the choice of pyramid level need sizes, levels and tiles, and must not wait
+//! for libvips to open a file: libvips re-reads every directory's tile arrays on open, about
+//! 170 small reads for a big pyramid. Here a TIFF costs one read per directory (plus one for
+//! the header, and one more for a SubIFD array that sits behind big tile arrays), and the
+//! other formats one or two reads of their header. Everything returns an error, never
+//! panics, on truncated or hostile bytes: files come from whoever can write to a bucket.
+
+mod error;
+mod fetch;
+mod header;
+mod ifd;
+mod jp2;
+mod pages;
+mod raster;
+mod sniff;
+mod walk;
+
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests_formats;
+#[cfg(test)]
+mod tests_group;
+#[cfg(test)]
+mod tests_tiff;
+#[cfg(test)]
+mod tests_vips;
+
+pub use error::{FactsError, FactsErrorKind};
+pub use pages::{LevelLoad, TiffInfo, TiffLevel, TiffPage};
+pub use sniff::{sniff_format, ContainerFormat};
+
+use crate::iiif::ImageFacts;
+use crate::source::Source;
+use fetch::Fetcher;
+
+/// What [`read_facts`] learned about one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImageInfo {
+    /// A TIFF, with every page and level.
+    Tiff(TiffInfo),
+    /// A single-image format, of which only the size is known.
+    Raster {
+        format: ContainerFormat,
+        width: u32,
+        height: u32,
+    },
+}
+
+impl ImageInfo {
+    pub fn format(&self) -> ContainerFormat {
+        match self {
+            ImageInfo::Tiff(_) => ContainerFormat::Tiff,
+            ImageInfo::Raster { format, .. } => *format,
+        }
+    }
+
+    /// Pages the service can address. Non-TIFF formats have one; animated GIF and WebP
+    /// frames are not counted, since that would mean reading the whole file.
+    pub fn page_count(&self) -> u32 {
+        match self {
+            ImageInfo::Tiff(tiff) => tiff.page_count(),
+            ImageInfo::Raster { .. } => 1,
+        }
+    }
+
+    /// The planning facts of `page` (0-based), or `None` when there is no such page.
+    pub fn facts(&self, page: u32) -> Option<ImageFacts> {
+        match self {
+            ImageInfo::Tiff(tiff) => tiff.facts(page),
+            ImageInfo::Raster { width, height, .. } => {
+                (page == 0).then(|| ImageFacts::single(*width, *height))
+            }
+        }
+    }
+
+    /// The TIFF details, for choosing `tiffload` options.
+    pub fn tiff(&self) -> Option<&TiffInfo> {
+        match self {
+            ImageInfo::Tiff(tiff) => Some(tiff),
+            ImageInfo::Raster { .. } => None,
+        }
+    }
+}
+
+/// Sniffs the format of `source` and reads its facts; the sniffing read is reused.
+pub fn read_facts(source: &dyn Source) -> Result<ImageInfo, FactsError> {
+    let mut fetch = Fetcher::new(source);
+    let format = sniff::sniff_with(&mut fetch)?;
+    let (width, height) = match format {
+        ContainerFormat::Tiff => return Ok(ImageInfo::Tiff(tiff_with(&mut fetch)?)),
+        ContainerFormat::Jpeg => raster::jpeg_size(&mut fetch)?,
+        ContainerFormat::Png => raster::png_size(&mut fetch)?,
+        ContainerFormat::Webp => raster::webp_size(&mut fetch)?,
+        ContainerFormat::Gif => raster::gif_size(&mut fetch)?,
+        ContainerFormat::Jp2 => {
+            let head = fetch.exact(0, 2, "JPEG 2000 signature")?;
+            if head[..] == [0xFF, 0x4F] {
+                jp2::codestream_size(&mut fetch, 0)?
+            } else {
+                jp2::jp2_size(&mut fetch)?
+            }
+        }
+    };
+    Ok(ImageInfo::Raster {
+        format,
+        width,
+        height,
+    })
+}
+
+/// Walks the directories of a TIFF or BigTIFF and groups them into pages.
+pub fn read_tiff(source: &dyn Source) -> Result<TiffInfo, FactsError> {
+    tiff_with(&mut Fetcher::new(source))
+}
+
+fn tiff_with(fetch: &mut Fetcher) -> Result<TiffInfo, FactsError> {
+    let walked = walk::walk(fetch)?;
+    let info = TiffInfo::from_walk(walked, fetch.reads());
+    if info.pages.is_empty() {
+        return Err(FactsError::corrupt("the TIFF has only transparency masks"));
+    }
+    Ok(info)
+}
