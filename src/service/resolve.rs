@@ -9,7 +9,7 @@ use super::error::{source_kind, ErrorKind, ServiceError};
 use super::App;
 use crate::iiif::ImageFacts;
 use crate::source::Source;
-use crate::tiff::{read_facts, FactsError, ImageInfo};
+use crate::tiff::{read_facts, FactsError, FactsErrorKind, ImageInfo};
 use lru::LruCache;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -105,7 +105,7 @@ fn facts_error(err: FactsError) -> ServiceError {
     let kind = match err.source_error() {
         Some(source) => source_kind(source.kind()),
         // A file we cannot read as an image is the operator's problem, not the client's.
-        None if err.is_unsupported() => ErrorKind::NotImplemented,
+        None if err.kind() == FactsErrorKind::Unsupported => ErrorKind::NotImplemented,
         None => ErrorKind::Internal,
     };
     ServiceError::new(kind, err.to_string())
