@@ -100,7 +100,10 @@ pub(crate) fn open(job: &RenderJob) -> Result<OpenedImage, RenderError> {
     for options in load_attempts(job) {
         let source = VipsSourceHandle::new(job.source.clone())?;
         match VipsImage::from_source(&source, &options) {
-            Ok(image) => return Ok(OpenedImage { image, source }),
+            Ok(image) => {
+                warn_if_level_differs(job, &image);
+                return Ok(OpenedImage { image, source });
+            }
             Err(err) => {
                 if let Some(cause) = source.last_error() {
                     return Err(RenderError::from_source(&cause));
@@ -110,6 +113,25 @@ pub(crate) fn open(job: &RenderJob) -> Result<OpenedImage, RenderError> {
         }
     }
     Err(last)
+}
+
+/// A stored TIFF level whose size differs from the planner's facts means the facts are
+/// wrong (or stale). The crop maps through the real size, so the render stays correct;
+/// the log says which object to look at.
+fn warn_if_level_differs(job: &RenderJob, image: &VipsImage) {
+    let opened = Dimensions {
+        width: image.width(),
+        height: image.height(),
+    };
+    if matches!(job.loader, Loader::Tiff { .. }) && opened != job.level {
+        tracing::warn!(
+            source = job.source.identity(),
+            loader = ?job.loader,
+            expected = ?job.level,
+            opened = ?opened,
+            "stored level size differs from the image facts"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //! and returns encoded bytes. The work is a named list of small steps, one file each:
 //! `load` -> `crop` -> `normalise` -> `resize` -> `mirror` -> `rotate` -> `quality` ->
 //! `materialise` -> `encode` (see `step.rs`). All C lives behind one wall, the `vips_*`
-//! files: `vips_ffi` declares, `vips_image` owns images and wraps every operation in one
-//! idiom, `vips_source` feeds libvips from a [`crate::source::Source`], and
+//! files: `vips_ffi` declares, `vips_image` owns images and with `vips_ops` wraps every
+//! operation in one idiom, `vips_source` feeds libvips from a [`crate::source::Source`], and
 //! `vips_runtime` starts libvips and reads its error buffer. Nothing else here is unsafe.
 
 mod cache;
@@ -24,6 +24,7 @@ mod rotate;
 mod step;
 mod vips_ffi;
 mod vips_image;
+mod vips_ops;
 mod vips_runtime;
 mod vips_source;
 

@@ -77,3 +77,15 @@ pub(crate) fn take_error() -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_is_idempotent_and_reports_the_linked_version() {
+        init(2).expect("starts");
+        init(0).expect("starts again");
+        assert!(version().starts_with("8."), "{}", version());
+    }
+}

@@ -170,3 +170,47 @@ fn eight_threads_share_one_opened_image() {
     let stats = renderer.cache().stats();
     assert_eq!((stats.misses, stats.hits), (1, 80));
 }
+
+/// A source that panics on read: a bug in a source must not unwind into C.
+struct PanickingSource;
+
+impl Source for PanickingSource {
+    fn len(&self) -> u64 {
+        4096
+    }
+    fn read_at(&self, _offset: u64, _len: usize) -> Result<bytes::Bytes, SourceError> {
+        panic!("source bug")
+    }
+    fn identity(&self) -> &str {
+        "mem:panics"
+    }
+}
+
+#[test]
+fn a_panicking_source_is_an_error_not_an_abort() {
+    let err = renderer()
+        .render(&quadrant_job(Arc::new(PanickingSource), Loader::Png))
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        RenderErrorKind::Source(SourceErrorKind::Other),
+        "{err}"
+    );
+}
+
+#[test]
+fn libvips_releases_the_source_when_the_cache_lets_go() {
+    let png = png_bytes(&DynamicImage::ImageRgb8(quadrants()));
+    let source = memory(png, "mem:released");
+    let renderer = renderer();
+    renderer
+        .render(&quadrant_job(source.clone(), Loader::Png))
+        .expect("renders");
+    assert!(
+        Arc::strong_count(&source) > 1,
+        "the cached image holds the source"
+    );
+    drop(renderer);
+    // Only the destroy notifies of the "read" and "seek" handlers can drop those clones.
+    assert_eq!(Arc::strong_count(&source), 1);
+}
