@@ -1,1 +1,38 @@
 //! libvips: the only unsafe code in the crate. Executes an [`crate::iiif::Plan`].
+//!
+//! A [`Renderer`] takes a [`RenderJob`] (a source, which stored image to open, the plan)
+//! and returns encoded bytes. The work is a named list of small steps, one file each:
+//! `load` -> `crop` -> `normalise` -> `resize` -> `mirror` -> `rotate` -> `quality` ->
+//! `materialise` -> `encode` (see `step.rs`). All C lives behind one wall, the `vips_*`
+//! files: `vips_ffi` declares, `vips_image` owns images and with `vips_ops` wraps every
+//! operation in one idiom, `vips_source` feeds libvips from a [`crate::source::Source`], and
+//! `vips_runtime` starts libvips and reads its error buffer. Nothing else here is unsafe.
+
+mod cache;
+mod crop;
+mod encode;
+mod error;
+mod job;
+mod load;
+mod materialise;
+mod mirror;
+mod normalise;
+mod quality;
+mod renderer;
+mod resize;
+mod rotate;
+mod step;
+mod vips_ffi;
+mod vips_image;
+mod vips_ops;
+mod vips_runtime;
+mod vips_source;
+
+#[cfg(test)]
+mod tests;
+
+pub use cache::{CacheStats, OpenedImageCache};
+pub use error::{RenderError, RenderErrorKind};
+pub use job::{Loader, RenderJob, Rendered};
+pub use renderer::Renderer;
+pub use vips_runtime::{init, version};

@@ -1,0 +1,18 @@
+//! Step 8, materialise: compute the pixels now, into memory.
+//!
+//! Until here every step only described work; libvips reads and decodes when pixels are
+//! pulled. Pulling them here, before the encoder, means a failure is a read or decode
+//! failure (truncated file, source error) and not an encoding one, so the service can
+//! tell a broken image from a broken encoder. It costs one copy of the output, which the
+//! planner's size limits keep small, and encoders that pass over the image twice (GIF's
+//! palette) read memory rather than re-running the pipeline.
+
+use super::error::{RenderError, RenderErrorKind};
+use super::step::StepContext;
+use super::vips_image::VipsImage;
+
+pub(crate) fn apply(image: VipsImage, _context: &StepContext) -> Result<VipsImage, RenderError> {
+    image
+        .copy_memory()
+        .map_err(|err| err.with_kind(RenderErrorKind::Decode))
+}

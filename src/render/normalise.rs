@@ -1,0 +1,39 @@
+//! Step 3, normalise: bring any stored pixel type to 8-bit sRGB, or 8-bit grey for grey
+//! sources, keeping alpha.
+//!
+//! Done right after the crop, so it touches only the region, and before every step whose
+//! constants assume 0..255 values (rotation backgrounds, flattening, the bitonal
+//! threshold). CMYK, LAB, 16-bit and float images all pass through `vips_colourspace`,
+//! which knows each conversion; a grey source stays one band because IIIF `default`
+//! quality must not turn a grey image into a colour one.
+
+use super::error::RenderError;
+use super::step::StepContext;
+use super::vips_ffi::{
+    VIPS_FORMAT_UCHAR, VIPS_INTERPRETATION_B_W, VIPS_INTERPRETATION_GREY16,
+    VIPS_INTERPRETATION_SRGB,
+};
+use super::vips_image::VipsImage;
+
+pub(crate) fn apply(image: VipsImage, _context: &StepContext) -> Result<VipsImage, RenderError> {
+    let interpretation = image.interpretation();
+    let grey = matches!(
+        interpretation,
+        VIPS_INTERPRETATION_B_W | VIPS_INTERPRETATION_GREY16
+    );
+    let target = if grey {
+        VIPS_INTERPRETATION_B_W
+    } else {
+        VIPS_INTERPRETATION_SRGB
+    };
+    let image = if interpretation == target {
+        image
+    } else {
+        image.colourspace(target)?
+    };
+    if image.band_format() == VIPS_FORMAT_UCHAR {
+        Ok(image)
+    } else {
+        image.cast_uchar()
+    }
+}

@@ -1,0 +1,43 @@
+//! The pipeline: the render as a named list of small steps, each in its own file.
+//!
+//! Every step takes the image so far and returns the next one; a step with nothing to do
+//! returns its input untouched. Steps read the plan and never share mutable state, so each
+//! can be read (and tested) alone. Loading comes before and encoding after the list,
+//! because they turn bytes into an image and back.
+
+use super::error::RenderError;
+use super::vips_image::VipsImage;
+use super::{crop, materialise, mirror, normalise, quality, resize, rotate};
+use crate::iiif::{Dimensions, Plan};
+
+/// What every step may read.
+pub(crate) struct StepContext<'a> {
+    pub(crate) plan: &'a Plan,
+    /// Full-resolution size: the space `plan.region` is in.
+    pub(crate) full: Dimensions,
+}
+
+pub(crate) type Step = fn(VipsImage, &StepContext) -> Result<VipsImage, RenderError>;
+
+/// The steps in IIIF order (region, size, rotation with mirroring, quality), with colour
+/// normalisation before the resize so every later step sees 8-bit sRGB or grey, and the
+/// pixels computed at the end so decode failures are told apart from encode failures.
+pub(crate) const PIPELINE: [(&str, Step); 7] = [
+    ("crop", crop::apply),
+    ("normalise", normalise::apply),
+    ("resize", resize::apply),
+    ("mirror", mirror::apply),
+    ("rotate", rotate::apply),
+    ("quality", quality::apply),
+    ("materialise", materialise::apply),
+];
+
+/// Runs every step in order, naming the failing one in the error.
+pub(crate) fn run(image: VipsImage, context: &StepContext) -> Result<VipsImage, RenderError> {
+    PIPELINE.iter().try_fold(image, |image, (name, step)| {
+        step(image, context).map_err(|err| {
+            let message = format!("{name}: {}", err.message());
+            RenderError::new(err.kind(), message)
+        })
+    })
+}

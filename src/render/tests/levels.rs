@@ -1,0 +1,213 @@
+//! Opening the right stored image: pyramid levels (pages and SubIFDs), JPEG shrink-on-load,
+//! WebP scale-on-load, JPEG 2000 resolution levels. The grid pattern makes a wrong scale or
+//! offset land on a wrong square.
+
+use super::super::load;
+use super::*;
+
+/// Renders `region` of the 1000x1000 grid to `out` from `bytes` and checks the colour at
+/// the centre of every grid square the output shows whole.
+fn check_grid(
+    bytes: Vec<u8>,
+    loader: Loader,
+    level: Dimensions,
+    region: Rect,
+    out: Dimensions,
+    tolerance: u8,
+) {
+    let source = memory(bytes, "mem:grid");
+    let job = RenderJob {
+        level,
+        ..job(
+            source,
+            loader,
+            dims(1000, 1000),
+            plan(region, out.width, out.height),
+        )
+    };
+    let image = decode(&renderer().render(&job).expect("renders"), Format::Png);
+    assert_eq!((image.width(), image.height()), (out.width, out.height));
+    let scale = f64::from(out.width) / f64::from(region.width);
+    for column in (region.x / 100)..((region.x + region.width) / 100) {
+        for row in (region.y / 100)..((region.y + region.height) / 100) {
+            let x = (f64::from(column * 100 + 50 - region.x) * scale) as u32;
+            let y = (f64::from(row * 100 + 50 - region.y) * scale) as u32;
+            assert_colour(&image, x, y, grid_colour(column, row), tolerance);
+        }
+    }
+}
+
+/// The size libvips opens for `job`.
+fn opened_size(job: &RenderJob) -> Dimensions {
+    let opened = load::open(job).expect("opens");
+    dims(opened.image.width(), opened.image.height())
+}
+
+#[test]
+fn pyramid_pages_open_at_their_resolution() {
+    let bytes = tiff_pyramid(&grid(), &[]);
+    let source = memory(bytes.clone(), "mem:pyramid.tif");
+    // libvips stops the pyramid once a level fits in one 256 px tile.
+    for (page, side) in [(0, 1000), (1, 500), (2, 250)] {
+        let loader = Loader::Tiff { page, subifd: None };
+        let job = RenderJob {
+            level: dims(side, side),
+            ..job(
+                source.clone(),
+                loader,
+                dims(1000, 1000),
+                plan(rect(0, 0, 1000, 1000), side, side),
+            )
+        };
+        assert_eq!(opened_size(&job), dims(side, side), "page {page}");
+    }
+    // A whole level and a tile from inside one, each read from the half-size page.
+    let half = Loader::Tiff {
+        page: 1,
+        subifd: None,
+    };
+    check_grid(
+        bytes.clone(),
+        half,
+        dims(500, 500),
+        rect(0, 0, 1000, 1000),
+        dims(500, 500),
+        12,
+    );
+    check_grid(
+        bytes,
+        half,
+        dims(500, 500),
+        rect(300, 200, 400, 400),
+        dims(200, 200),
+        12,
+    );
+}
+
+#[test]
+fn pyramid_subifds_open_at_their_resolution() {
+    let bytes = tiff_pyramid(&grid(), &["--subifd"]);
+    let source = memory(bytes.clone(), "mem:subifd.tif");
+    let loader = Loader::Tiff {
+        page: 0,
+        subifd: Some(1),
+    };
+    let job = RenderJob {
+        level: dims(250, 250),
+        ..job(
+            source,
+            loader,
+            dims(1000, 1000),
+            plan(rect(0, 0, 1000, 1000), 250, 250),
+        )
+    };
+    assert_eq!(opened_size(&job), dims(250, 250));
+    check_grid(
+        bytes,
+        loader,
+        dims(250, 250),
+        rect(0, 0, 1000, 1000),
+        dims(250, 250),
+        12,
+    );
+}
+
+#[test]
+fn jpeg_shrinks_on_load() {
+    let bytes = jpeg_bytes(&grid());
+    let full = dims(1000, 1000);
+    let whole = job(
+        memory(bytes.clone(), "mem:grid.jpg"),
+        Loader::Jpeg,
+        full,
+        plan(rect(0, 0, 1000, 1000), 125, 125),
+    );
+    assert!(load::load_attempts(&whole)[0].starts_with("shrink=8"));
+    assert_eq!(opened_size(&whole), dims(125, 125));
+    check_grid(
+        bytes.clone(),
+        Loader::Jpeg,
+        full,
+        rect(0, 0, 1000, 1000),
+        dims(125, 125),
+        12,
+    );
+    // A region at a quarter: shrink 4, then crop 100 px out of the 250 px image.
+    let part = job(
+        memory(bytes.clone(), "mem:grid.jpg"),
+        Loader::Jpeg,
+        full,
+        plan(rect(200, 300, 400, 400), 100, 100),
+    );
+    assert!(load::load_attempts(&part)[0].starts_with("shrink=4"));
+    check_grid(
+        bytes.clone(),
+        Loader::Jpeg,
+        full,
+        rect(200, 300, 400, 400),
+        dims(100, 100),
+        12,
+    );
+    // Between factors: 1000 -> 300 keeps shrink 2 and resizes 500 -> 300.
+    check_grid(
+        bytes,
+        Loader::Jpeg,
+        full,
+        rect(0, 0, 1000, 1000),
+        dims(300, 300),
+        12,
+    );
+}
+
+#[test]
+fn webp_scales_on_load() {
+    let mut bytes = Vec::new();
+    let encoder = image::codecs::webp::WebPEncoder::new_lossless(&mut bytes);
+    encoder
+        .encode(grid().as_raw(), 1000, 1000, image::ExtendedColorType::Rgb8)
+        .expect("encode webp");
+    let job = job(
+        memory(bytes.clone(), "mem:grid.webp"),
+        Loader::Webp,
+        dims(1000, 1000),
+        plan(rect(0, 0, 1000, 1000), 250, 250),
+    );
+    assert!(load::load_attempts(&job)[0].starts_with("scale=0.25"));
+    assert_eq!(opened_size(&job), dims(250, 250));
+    check_grid(
+        bytes,
+        Loader::Webp,
+        dims(1000, 1000),
+        rect(0, 0, 1000, 1000),
+        dims(250, 250),
+        6,
+    );
+}
+
+#[test]
+fn jp2_opens_the_smallest_covering_resolution_it_has() {
+    let png = png_bytes(&DynamicImage::ImageRgb8(grid()));
+    // libvips stores 1000 / 500 / 250 / 125 px resolutions for this size.
+    let bytes = vips_convert(&png, "jp2ksave", "jp2", &["--lossless"]);
+    let source = memory(bytes.clone(), "mem:grid.jp2");
+    let whole = plan(rect(0, 0, 1000, 1000), 125, 125);
+    assert_eq!(
+        opened_size(&job(source.clone(), Loader::Jp2, dims(1000, 1000), whole)),
+        dims(125, 125)
+    );
+    // 30 px would allow reduction 5, which the file does not have: the open steps down to
+    // the deepest one it does have instead of failing.
+    let tiny = plan(rect(0, 0, 1000, 1000), 30, 30);
+    assert_eq!(
+        opened_size(&job(source, Loader::Jp2, dims(1000, 1000), tiny)),
+        dims(125, 125)
+    );
+    check_grid(
+        bytes,
+        Loader::Jp2,
+        dims(1000, 1000),
+        rect(0, 0, 1000, 1000),
+        dims(125, 125),
+        8,
+    );
+}

@@ -1,0 +1,160 @@
+//! [`VipsImage`]: the one owning handle for a libvips image, with loading, reading its
+//! header, computing and encoding (the pixel operations are in `vips_ops.rs`).
+//!
+//! Each operation follows one idiom: call libvips into a NULL out-pointer; on failure take
+//! the error buffer at once; on success wrap the new reference. Inputs are borrowed (`&self`):
+//! libvips operations take their own reference to their inputs, so the caller's handle
+//! stays valid and independent. Optional arguments are passed as libvips option strings
+//! where libvips offers them; the few named variadic arguments left pass exactly the C
+//! type the operation declares (`int` enums, `VipsArrayDouble *`).
+
+use super::error::RenderError;
+use super::vips_ffi as ffi;
+use super::vips_runtime::take_error;
+use super::vips_source::VipsSourceHandle;
+use std::ffi::{c_int, c_void, CString};
+use std::ptr::{self, NonNull};
+
+/// An owned reference to an immutable libvips image. Drop releases it.
+pub(crate) struct VipsImage(NonNull<ffi::VipsImage>);
+
+// SAFETY: a built VipsImage is immutable; libvips documents images as shareable between
+// threads (its own operation cache hands one image to many threads). Reference counting
+// is atomic in GObject, and lazily started loaders serialise their start under the
+// image's own lock, so moving or sharing the handle across threads is sound.
+unsafe impl Send for VipsImage {}
+// SAFETY: see `Send`; every method takes `&self` and only reads or builds new images.
+unsafe impl Sync for VipsImage {}
+
+impl Clone for VipsImage {
+    /// A second owning handle: takes a new GObject reference explicitly.
+    fn clone(&self) -> Self {
+        // SAFETY: self.0 is a live image we hold a reference to; g_object_ref returns it.
+        unsafe { ffi::g_object_ref(self.0.as_ptr().cast::<c_void>()) };
+        VipsImage(self.0)
+    }
+}
+
+impl Drop for VipsImage {
+    fn drop(&mut self) {
+        // SAFETY: we own exactly one reference, released exactly once here.
+        unsafe { ffi::g_object_unref(self.0.as_ptr().cast::<c_void>()) };
+    }
+}
+
+/// Wraps the result of a libvips call that wrote an image into `out`.
+pub(super) fn wrap(
+    status: c_int,
+    out: *mut ffi::VipsImage,
+    what: &str,
+) -> Result<VipsImage, RenderError> {
+    match NonNull::new(out) {
+        Some(image) if status == 0 => Ok(VipsImage(image)),
+        Some(image) => {
+            // Defensive: a failed call should not hand back an image, but if one does we
+            // still own it.
+            drop(VipsImage(image));
+            Err(RenderError::internal(format!("{what}: {}", take_error())))
+        }
+        None => Err(RenderError::internal(format!("{what}: {}", take_error()))),
+    }
+}
+
+fn c_string(text: &str) -> Result<CString, RenderError> {
+    CString::new(text).map_err(|_| RenderError::internal(format!("NUL in option string {text:?}")))
+}
+
+impl VipsImage {
+    pub(super) fn ptr(&self) -> *mut ffi::VipsImage {
+        self.0.as_ptr()
+    }
+
+    /// Opens an image from a source; `options` is a libvips option string such as
+    /// `"page=2,access=random"`, checked by libvips against the sniffed loader.
+    pub(crate) fn from_source(
+        source: &VipsSourceHandle,
+        options: &str,
+    ) -> Result<Self, RenderError> {
+        let options = c_string(options)?;
+        // SAFETY: the source pointer is live for the call; options is NUL-terminated; the
+        // variadic list is just the terminating NULL.
+        let out = unsafe {
+            ffi::vips_image_new_from_source(
+                source.as_ptr(),
+                options.as_ptr(),
+                ptr::null::<c_void>(),
+            )
+        };
+        wrap(0, out, "load")
+    }
+
+    pub(crate) fn width(&self) -> u32 {
+        // SAFETY: live image; a plain getter.
+        unsafe { ffi::vips_image_get_width(self.ptr()) }.max(0) as u32
+    }
+
+    pub(crate) fn height(&self) -> u32 {
+        // SAFETY: live image; a plain getter.
+        unsafe { ffi::vips_image_get_height(self.ptr()) }.max(0) as u32
+    }
+
+    pub(crate) fn bands(&self) -> u32 {
+        // SAFETY: live image; a plain getter.
+        unsafe { ffi::vips_image_get_bands(self.ptr()) }.max(0) as u32
+    }
+
+    /// The `VipsInterpretation` value (see the constants in `vips_ffi`).
+    pub(crate) fn interpretation(&self) -> c_int {
+        // SAFETY: live image; a plain getter.
+        unsafe { ffi::vips_image_get_interpretation(self.ptr()) }
+    }
+
+    /// The `VipsBandFormat` value.
+    pub(crate) fn band_format(&self) -> c_int {
+        // SAFETY: live image; a plain getter.
+        unsafe { ffi::vips_image_get_format(self.ptr()) }
+    }
+
+    pub(crate) fn has_alpha(&self) -> bool {
+        // SAFETY: live image; a plain predicate.
+        unsafe { ffi::vips_image_hasalpha(self.ptr()) != 0 }
+    }
+
+    /// Computes every pixel now into a memory image; the only step where reads and decoding
+    /// of a lazy pipeline actually happen.
+    pub(crate) fn copy_memory(&self) -> Result<Self, RenderError> {
+        // SAFETY: live input; returns a new reference or NULL with the error buffer set.
+        let out = unsafe { ffi::vips_image_copy_memory(self.ptr()) };
+        wrap(0, out, "copy_memory")
+    }
+
+    /// Encodes with a saver chosen and configured by `suffix`, e.g. `".jpg[Q=85,strip]"`.
+    pub(crate) fn write_to_buffer(&self, suffix: &str) -> Result<Vec<u8>, RenderError> {
+        let suffix = c_string(suffix)?;
+        let mut buf: *mut c_void = ptr::null_mut();
+        let mut len: usize = 0;
+        // SAFETY: live input, NUL-terminated suffix, valid out-pointers, NULL terminator.
+        let status = unsafe {
+            ffi::vips_image_write_to_buffer(
+                self.ptr(),
+                suffix.as_ptr(),
+                &mut buf,
+                &mut len,
+                ptr::null::<c_void>(),
+            )
+        };
+        if status != 0 || buf.is_null() {
+            return Err(RenderError::internal(format!(
+                "write_to_buffer: {}",
+                take_error()
+            )));
+        }
+        // SAFETY: on success libvips hands us `len` bytes at `buf`, allocated with g_malloc;
+        // we copy them and free the original exactly once.
+        unsafe {
+            let bytes = std::slice::from_raw_parts(buf.cast::<u8>(), len).to_vec();
+            ffi::g_free(buf);
+            Ok(bytes)
+        }
+    }
+}
