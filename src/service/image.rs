@@ -11,6 +11,7 @@ use crate::tiff::{ContainerFormat, ImageInfo, LevelLoad};
 use bytes::Bytes;
 use http::header::LINK;
 use http::{Request, Response};
+use std::sync::Arc;
 use std::time::Instant;
 
 pub(crate) async fn respond(
@@ -75,7 +76,7 @@ async fn render(
             )
         })?
         .map_err(|_| ServiceError::new(ErrorKind::Unavailable, "render slots closed"))?;
-    let renderer = app.renderer.clone();
+    let renderer = Arc::clone(&app.renderer);
     let started = Instant::now();
     let result = tokio::task::spawn_blocking(move || renderer.render(&job))
         .await
@@ -97,7 +98,7 @@ fn render_error(err: RenderError) -> ServiceError {
 fn loader_for(info: &ImageInfo, page: u32, level: usize) -> Result<Loader, ServiceError> {
     Ok(match info.format() {
         ContainerFormat::Tiff => {
-            let load = info.level_load(page, level).ok_or_else(|| {
+            let load = info.tiff().and_then(|t| t.level_load(page, level)).ok_or_else(|| {
                 ServiceError::new(
                     ErrorKind::Internal,
                     format!("no level {level} on page {page}"),

@@ -18,11 +18,12 @@ pub use store::Store;
 
 use crate::config::Config;
 use crate::iiif::{Limits, Version};
-use crate::render::Renderer;
+use crate::render::{OpenedImageCache, Renderer};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use resolve::FactsCache;
 use respond::Policy;
+use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
@@ -33,7 +34,7 @@ const MAX_PATH_LEN: usize = 4096;
 pub struct App {
     config: Config,
     store: Store,
-    renderer: Renderer,
+    renderer: Arc<Renderer>,
     facts: FactsCache,
     render_slots: Semaphore,
     policy: Policy,
@@ -51,6 +52,8 @@ impl App {
     pub fn with_store(config: Config, store: Store) -> Result<App, String> {
         let slots = config.render_slots();
         crate::render::init(slots).map_err(|e| format!("libvips: {e}"))?;
+        let renderer = Renderer::new(OpenedImageCache::new(config.opened_images))
+            .map_err(|e| format!("libvips: {e}"))?;
         let policy = Policy {
             cors_origin: config
                 .cors_origin
@@ -68,7 +71,7 @@ impl App {
             upscaling: config.upscaling,
         };
         Ok(App {
-            renderer: Renderer::new(config.opened_images),
+            renderer: Arc::new(renderer),
             facts: FactsCache::new(config.info_cache_entries),
             render_slots: Semaphore::new(slots),
             policy,
@@ -129,8 +132,8 @@ pub async fn handle(app: &App, req: Request<()>) -> Response<Bytes> {
         ms = started.elapsed().as_millis() as u64,
         render_ms = stats.render_ms.map(|ms| ms as u64),
         identifier = stats.identifier.as_deref(),
-        opened_hits = app.renderer.stats().hits,
-        opened_misses = app.renderer.stats().misses,
+        opened_hits = app.renderer.cache().stats().hits,
+        opened_misses = app.renderer.cache().stats().misses,
         "request"
     );
     resp
