@@ -2,8 +2,9 @@
 //!
 //! Everything declared here is a promise the planner keeps: the limits are the ones `plan`
 //! enforces, every listed size and every tile at every scale factor plans without error
-//! (the tests in `plan` walk them all), and the features are the ones the service really
-//! provides beyond the level-2 profile. Keys are inserted in the spec's order, with
+//! (the tests in `plan` walk them all), and the features are the ones the service provides
+//! beyond the level-2 profile (the HTTP ones, such as `canonicalLinkHeader`, are promises
+//! `service` must keep). Keys are inserted in the spec's order, with
 //! `@context` first (serde_json is built with `preserve_order`).
 
 use serde_json::{json, Map, Value};
@@ -26,7 +27,7 @@ pub struct InfoOptions {
     pub preferred_formats: Vec<Format>,
 }
 
-/// Formats and features the level-2 profiles already imply, so 3.0 lists only the rest.
+/// Formats the level-2 profile already implies; 3.0's `extraFormats` lists only the rest.
 const LEVEL2_FORMATS: [Format; 2] = [Format::Jpg, Format::Png];
 const QUALITIES: [Quality; 4] = [
     Quality::Default,

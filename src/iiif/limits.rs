@@ -101,6 +101,7 @@ mod tests {
     }
 
     #[test]
+    #[rustfmt::skip]
     fn max_size_table() {
         let default = Limits::default();
         // (limits, region, upscale, expected)
@@ -110,48 +111,13 @@ mod tests {
             (default, dims(30000, 20000), false, dims(10000, 6666)),
             (default, dims(20000, 30000), false, dims(6666, 10000)),
             (default, dims(3, 2), true, dims(10000, 6666)),
-            (
-                limits(10000, 10000, 1_000_000),
-                dims(4000, 3000),
-                false,
-                dims(1154, 866),
-            ),
-            (
-                limits(10000, 10000, 1_000_000),
-                dims(1000, 1000),
-                false,
-                dims(1000, 1000),
-            ),
-            (
-                limits(3000, 2000, 4_000_000),
-                dims(6000, 4000),
-                false,
-                dims(2449, 1632),
-            ),
-            (
-                limits(3000, 2000, 100_000_000),
-                dims(6000, 4000),
-                false,
-                dims(3000, 2000),
-            ),
-            (
-                limits(10000, 10000, 1000),
-                dims(1, 100_000),
-                false,
-                dims(1, 1000),
-            ),
-            (
-                limits(10000, 10000, 1000),
-                dims(100_000, 1),
-                false,
-                dims(1000, 1),
-            ),
-            (
-                limits(500, 500, 1_000_000),
-                dims(1, 1),
-                true,
-                dims(500, 500),
-            ),
+            (limits(10000, 10000, 1_000_000), dims(4000, 3000), false, dims(1154, 866)),
+            (limits(10000, 10000, 1_000_000), dims(1000, 1000), false, dims(1000, 1000)),
+            (limits(3000, 2000, 4_000_000), dims(6000, 4000), false, dims(2449, 1632)),
+            (limits(3000, 2000, 100_000_000), dims(6000, 4000), false, dims(3000, 2000)),
+            (limits(10000, 10000, 1000), dims(1, 100_000), false, dims(1, 1000)),
+            (limits(10000, 10000, 1000), dims(100_000, 1), false, dims(1000, 1)),
+            (limits(500, 500, 1_000_000), dims(1, 1), true, dims(500, 500)),
         ];
         for (limits, region, upscale, expected) in cases {
             let got = limits.max_size(region.width, region.height, upscale);

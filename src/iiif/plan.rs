@@ -190,4 +190,30 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn every_listed_size_plans_exactly() {
+        use crate::iiif::level::tests::pyramid;
+        use crate::iiif::offer::sizes;
+        let limits = Limits::default();
+        let all_facts = [
+            ImageFacts::single(1000, 1000),
+            ImageFacts::single(30000, 20000),
+            pyramid(30000, 20000, true, 512),
+            pyramid(30001, 20001, false, 256),
+        ];
+        for facts in &all_facts {
+            for size in sizes(facts, &limits) {
+                let (w, h) = (size.width, size.height);
+                for version in [Version::V2, Version::V3] {
+                    let params = format!("full/{w},{h}/0/default.jpg");
+                    let plan = plan_path(version, &params, facts, &limits).unwrap();
+                    assert_eq!((plan.width, plan.height), (w, h), "{params}");
+                    if facts.levels.len() > 1 {
+                        assert_eq!(facts.levels[plan.level], size, "{params}");
+                    }
+                }
+            }
+        }
+    }
 }

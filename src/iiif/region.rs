@@ -56,6 +56,7 @@ impl Region {
 
     /// The region in full-resolution pixels, clipped to a `width` x `height` image.
     pub(crate) fn resolve(&self, width: u32, height: u32) -> Result<Rect, IiifError> {
+        let zero = || IiifError::bad_request("region has zero width or height");
         let rect = match *self {
             Region::Full => Rect {
                 x: 0,
@@ -66,9 +67,10 @@ impl Region {
             Region::Square => {
                 // Centred on the longer axis, as the spec suggests; the odd pixel goes right/down.
                 let side = width.min(height);
+                let (x, y) = ((width - side) / 2, (height - side) / 2);
                 Rect {
-                    x: (width - side) / 2,
-                    y: (height - side) / 2,
+                    x,
+                    y,
                     width: side,
                     height: side,
                 }
@@ -80,14 +82,13 @@ impl Region {
                 height: h,
             } => {
                 if w == 0 || h == 0 {
-                    return Err(IiifError::bad_request("region has zero width or height"));
+                    return Err(zero());
                 }
-                clip(
-                    x,
-                    y,
+                let (w, h) = (
                     w.min(width.saturating_sub(x)),
                     h.min(height.saturating_sub(y)),
-                )?
+                );
+                clip(x, y, w, h)?
             }
             Region::Percent {
                 x,
@@ -96,7 +97,7 @@ impl Region {
                 height: h,
             } => {
                 if w <= 0.0 || h <= 0.0 {
-                    return Err(IiifError::bad_request("region has zero width or height"));
+                    return Err(zero());
                 }
                 let (x, w) = percent_span(x, w, width);
                 let (y, h) = percent_span(y, h, height);
