@@ -1,0 +1,136 @@
+//! Choosing which stored resolution to read for a planned output.
+//!
+//! Reading the smallest level that still has enough pixels is what makes a deep-zoom tile
+//! cost one stored tile instead of a full-resolution area 2^n times larger. "Enough" needs
+//! a tolerance: pyramid tools halve with floor or ceil, and viewers round tile sizes up
+//! (OpenSeadragon asks for `ceil(w / s)`; a 2.1 `w,` request derives its height from that
+//! rounded width), so the level made for scale factor `s` can be a pixel or two short of
+//! the request. Without tolerance such a tile would be read from the level four times
+//! larger. So a level qualifies when the region mapped into it (`region * level / full`)
+//! has at least 100/101 of the output on each axis: an upscale of at most 1%, invisible,
+//! and enough for those roundings on any tile of 100 px or more. Tiny outputs, where one
+//! pixel is more than 1%, read the next larger level, which costs about the same.
+
+use super::model::{Dimensions, ImageFacts, Rect};
+
+/// Index into `facts.levels` of the smallest level that covers `out` for `region`;
+/// level 0 when none does (an upscale) or when the facts list no levels.
+pub(crate) fn choose_level(facts: &ImageFacts, region: Rect, out: Dimensions) -> usize {
+    facts
+        .levels
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, level)| {
+            covers(region.width, level.width, facts.width, out.width)
+                && covers(region.height, level.height, facts.height, out.height)
+        })
+        .map_or(0, |(index, _)| index)
+}
+
+/// Whether `region` full-resolution pixels, seen in a level `level` px long out of `full`,
+/// provide `out` pixels within the 1% tolerance. Exact integer arithmetic.
+fn covers(region: u32, level: u32, full: u32, out: u32) -> bool {
+    let available = u128::from(region) * u128::from(level); // in units of 1/full px
+    let wanted = u128::from(out) * u128::from(full);
+    available * 101 >= wanted * 100
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A pyramid halving `width` x `height` with ceil (or floor) until both sides are <= 64.
+    pub(crate) fn pyramid(width: u32, height: u32, ceil: bool, tile: u32) -> ImageFacts {
+        let mut levels = vec![Dimensions { width, height }];
+        while let Some(&last) = levels.last().filter(|d| d.width > 64 || d.height > 64) {
+            let half = |side: u32| if ceil { side.div_ceil(2) } else { side / 2 };
+            levels.push(Dimensions {
+                width: half(last.width),
+                height: half(last.height),
+            });
+        }
+        let tile = Some(Dimensions {
+            width: tile,
+            height: tile,
+        });
+        ImageFacts {
+            width,
+            height,
+            levels,
+            tile,
+        }
+    }
+
+    fn rect(x: u32, y: u32, width: u32, height: u32) -> Rect {
+        Rect {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
+    fn dims(width: u32, height: u32) -> Dimensions {
+        Dimensions { width, height }
+    }
+
+    #[test]
+    fn pyramid_helper_shapes() {
+        let ceil = pyramid(30000, 20000, true, 512);
+        let floor = pyramid(30000, 20000, false, 512);
+        assert_eq!(ceil.levels.len(), 10);
+        assert_eq!(ceil.levels[6], dims(469, 313));
+        assert_eq!(floor.levels[6], dims(468, 312));
+        assert_eq!(floor.levels[9], dims(58, 39));
+    }
+
+    #[test]
+    fn level_table() {
+        let single = ImageFacts::single(1000, 1000);
+        let ceil = pyramid(30000, 20000, true, 512);
+        let floor = pyramid(30000, 20000, false, 512);
+        let full = rect(0, 0, 30000, 20000);
+        // (facts, region, output, expected level)
+        let cases = [
+            (&single, rect(0, 0, 1000, 1000), dims(10, 10), 0),
+            (&single, rect(0, 0, 1000, 1000), dims(2000, 2000), 0),
+            (&ceil, full, dims(30000, 20000), 0),
+            (&ceil, full, dims(15000, 10000), 1),
+            (&ceil, full, dims(15150, 10000), 1),
+            (&ceil, full, dims(15151, 10000), 0),
+            (&ceil, full, dims(10000, 6666), 1),
+            (&ceil, full, dims(469, 313), 6),
+            (&floor, full, dims(469, 313), 6),
+            (&floor, full, dims(472, 315), 6),
+            (&floor, full, dims(473, 313), 5),
+            (&ceil, full, dims(58, 39), 9),
+            (&floor, full, dims(59, 40), 8),
+            (&ceil, full, dims(1, 1), 9),
+            (&ceil, rect(0, 0, 2, 2), dims(2, 2), 0),
+            (&ceil, rect(0, 0, 2, 2), dims(1, 1), 1),
+            (&ceil, rect(0, 0, 4096, 4096), dims(512, 512), 3),
+            (&ceil, rect(0, 0, 4096, 4096), dims(517, 512), 3),
+            (&ceil, rect(0, 0, 4096, 4096), dims(518, 512), 2),
+            (&floor, rect(16384, 0, 13616, 16384), dims(426, 513), 5),
+        ];
+        for (facts, region, out, expected) in cases {
+            assert_eq!(
+                choose_level(facts, region, out),
+                expected,
+                "{region:?} -> {out:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn facts_without_levels_pick_zero() {
+        let facts = ImageFacts {
+            width: 10,
+            height: 10,
+            levels: vec![],
+            tile: None,
+        };
+        assert_eq!(choose_level(&facts, rect(0, 0, 10, 10), dims(5, 5)), 0);
+    }
+}
