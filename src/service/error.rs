@@ -73,12 +73,12 @@ impl fmt::Display for ServiceError {
 
 impl From<IiifError> for ServiceError {
     fn from(err: IiifError) -> Self {
-        let kind = match err.kind() {
+        let kind = match err.kind {
             IiifErrorKind::BadRequest => ErrorKind::BadRequest,
             IiifErrorKind::NotFound => ErrorKind::NotFound,
             IiifErrorKind::NotImplemented => ErrorKind::NotImplemented,
         };
-        ServiceError::new(kind, err.message())
+        ServiceError::new(kind, err.message)
     }
 }
 

@@ -24,7 +24,7 @@ pub(crate) async fn respond(
 ) -> Result<Response<Bytes>, ServiceError> {
     let image = resolve::resolve(app, identifier).await?;
     let plan = plan(request, version, &image.facts, &app.limits)?;
-    let canonical = canonical_request(&plan, version, &image.facts);
+    let canonical = canonical_request(&plan, version, &image.facts, &app.limits);
     let version_tag = match version {
         Version::V3 => "3",
         Version::V2 => "2",
@@ -98,12 +98,15 @@ fn render_error(err: RenderError) -> ServiceError {
 fn loader_for(info: &ImageInfo, page: u32, level: usize) -> Result<Loader, ServiceError> {
     Ok(match info.format() {
         ContainerFormat::Tiff => {
-            let load = info.tiff().and_then(|t| t.level_load(page, level)).ok_or_else(|| {
-                ServiceError::new(
-                    ErrorKind::Internal,
-                    format!("no level {level} on page {page}"),
-                )
-            })?;
+            let load = info
+                .tiff()
+                .and_then(|t| t.level_load(page, level))
+                .ok_or_else(|| {
+                    ServiceError::new(
+                        ErrorKind::Internal,
+                        format!("no level {level} on page {page}"),
+                    )
+                })?;
             match load {
                 LevelLoad::Page(index) => Loader::Tiff {
                     page: index,
