@@ -69,9 +69,12 @@ mod tests {
         map
     }
 
+    /// (configured base URL, request headers, expected base).
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
     #[test]
     fn precedence_and_forms() {
-        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+        let cases: &[Case] = &[
             (
                 "https://img.example.org/",
                 &[("host", "origin")],
