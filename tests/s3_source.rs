@@ -229,7 +229,15 @@ fn s3_source_against_a_real_server() {
         .build()
         .unwrap();
     let proxy = CountingProxy::start(&server.endpoint);
-    let bucket = format!("tessera-test-{}", std::process::id());
+    // Unique per run, so a reused server (TESSERA_TEST_S3_ENDPOINT) starts clean.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let bucket = format!(
+        "tessera-test-{}-{}",
+        std::process::id(),
+        nanos.subsec_nanos()
+    );
     let admin = None;
     let mut fx = Fixture {
         runtime,

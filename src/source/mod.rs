@@ -13,6 +13,7 @@ mod meta;
 mod s3;
 mod s3_error;
 mod s3_store;
+mod whole_cache;
 
 pub use block_cache::{BlockCache, CacheStats, FetchFn};
 pub use error::{SourceError, SourceErrorKind};
@@ -20,6 +21,7 @@ pub use memory::MemorySource;
 pub use meta::{metadata_dimensions, MetaFacts};
 pub use s3::{S3Source, TransferStats};
 pub use s3_store::{ObjectHead, S3Credentials, S3Settings, S3Store};
+pub use whole_cache::{CachedObject, WholeCacheStats, WholeObjectCache};
 
 use bytes::Bytes;
 

@@ -118,7 +118,7 @@ impl Source for S3Source {
 
 /// `s3://bucket/key#etag`, the ETag without its quotes. Without an ETag (some S3-compatible
 /// servers omit it) the size and modification time stand in as the version.
-fn identity(head: &ObjectHead) -> String {
+pub(crate) fn identity(head: &ObjectHead) -> String {
     let version = match &head.etag {
         Some(etag) => etag.trim_matches('"').to_owned(),
         None => {

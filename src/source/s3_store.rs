@@ -8,9 +8,9 @@
 //! static keys for tests and S3-compatible servers; with static keys nothing else is
 //! consulted, so no profile file is read and no instance-metadata address is contacted.
 
-use super::s3::{get_object, S3Source, TransferCounters, TransferStats};
+use super::s3::{get_object, identity, S3Source, TransferCounters, TransferStats};
 use super::s3_error::from_sdk;
-use super::{BlockCache, SourceError, SourceErrorKind};
+use super::{BlockCache, CachedObject, SourceError, SourceErrorKind, WholeObjectCache};
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
@@ -198,6 +198,23 @@ impl S3Store {
         let bytes = get_object(&self.client, bucket, key, etag, None).await?;
         self.counters.add_request(bytes.len() as u64);
         Ok(bytes)
+    }
+
+    /// The whole object `head` describes, from the local disk cache, downloaded (once, however
+    /// many requests ask at the same time) if it is not there yet.
+    pub async fn open_whole(
+        &self,
+        head: &ObjectHead,
+        cache: &WholeObjectCache,
+    ) -> Result<CachedObject, SourceError> {
+        let (store, bucket, key, etag) = (
+            self.clone(),
+            head.bucket.clone(),
+            head.key.clone(),
+            head.etag.clone(),
+        );
+        let download = async move { store.get_whole(&bucket, &key, etag.as_deref()).await };
+        cache.get(&identity(head), download).await
     }
 }
 

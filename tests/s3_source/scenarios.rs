@@ -4,7 +4,7 @@
 
 use super::{noise, Fixture, BLOCK};
 use aws_sdk_s3::types::MetadataDirective;
-use std::sync::Barrier;
+use std::sync::{Arc, Barrier};
 use tessera::source::*;
 
 /// The Range header values of the GETs of `key` the proxy forwarded, in order.
@@ -221,6 +221,24 @@ pub(crate) fn whole_object_reads_and_unreachable_servers(fx: &Fixture) {
         }
     );
     assert_eq!(fx.proxy.requests("GET", "/whole.jpg").len(), 1);
+
+    // Eight concurrent first requests through the disk cache: one more GET, not eight.
+    let parent = tempfile::tempdir().unwrap();
+    let disk = Arc::new(WholeObjectCache::new(parent.path(), 1 << 20).unwrap());
+    let head = fx.head(&store, "whole.jpg").unwrap();
+    let opens: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, disk, head) = (store.clone(), Arc::clone(&disk), head.clone());
+            fx.runtime
+                .spawn(async move { store.open_whole(&head, &disk).await })
+        })
+        .collect();
+    for open in opens {
+        let object = fx.runtime.block_on(open).unwrap().unwrap();
+        assert_eq!(object.read_at(0, body.len()).unwrap(), body);
+    }
+    assert_eq!(fx.proxy.requests("GET", "/whole.jpg").len(), 2);
+    assert_eq!(disk.stats().downloads, 1);
 
     // Nothing listens on a fresh port: connection refused, retried, then Unavailable.
     let closed = format!("http://127.0.0.1:{}", super::free_port());
