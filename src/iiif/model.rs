@@ -16,13 +16,7 @@ pub enum Format {
 
 impl Format {
     /// Every format we encode, in the order info.json lists them.
-    pub const ALL: [Format; 5] = [
-        Format::Jpg,
-        Format::Png,
-        Format::Webp,
-        Format::Tif,
-        Format::Gif,
-    ];
+    pub const ALL: [Format; 5] = [Format::Jpg, Format::Png, Format::Webp, Format::Tif, Format::Gif];
 
     /// The URL extension (`jpg`, `png`, ...).
     pub fn extension(self) -> &'static str {
@@ -106,12 +100,7 @@ pub struct ImageFacts {
 impl ImageFacts {
     /// Facts for an image with a single, untiled resolution.
     pub fn single(width: u32, height: u32) -> Self {
-        ImageFacts {
-            width,
-            height,
-            levels: vec![Dimensions { width, height }],
-            tile: None,
-        }
+        ImageFacts { width, height, levels: vec![Dimensions { width, height }], tile: None }
     }
 }
 

@@ -24,10 +24,7 @@ pub struct SourceError {
 
 impl SourceError {
     pub fn new(kind: SourceErrorKind, detail: impl Into<String>) -> Self {
-        SourceError {
-            kind,
-            detail: detail.into(),
-        }
+        SourceError { kind, detail: detail.into() }
     }
 
     pub fn kind(&self) -> SourceErrorKind {

@@ -11,10 +11,7 @@ pub struct MemorySource {
 
 impl MemorySource {
     pub fn new(bytes: impl Into<Bytes>, identity: impl Into<String>) -> Self {
-        MemorySource {
-            bytes: bytes.into(),
-            identity: identity.into(),
-        }
+        MemorySource { bytes: bytes.into(), identity: identity.into() }
     }
 }
 
