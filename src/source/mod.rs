@@ -5,13 +5,25 @@
 //! to async I/O inside their own implementation. Sources are `Send + Sync` because one
 //! opened image is read by many libvips threads at once.
 
+mod block_cache;
+mod block_flight;
 mod error;
 mod file;
 mod memory;
+mod meta;
+mod s3;
+mod s3_error;
+mod s3_store;
+mod whole_cache;
 
+pub use block_cache::{BlockCache, CacheStats, FetchFn};
 pub use error::{SourceError, SourceErrorKind};
 pub use file::{FileSource, FileStore};
 pub use memory::MemorySource;
+pub use meta::{metadata_dimensions, MetaFacts};
+pub use s3::{S3Source, TransferStats};
+pub use s3_store::{ObjectHead, S3Credentials, S3Settings, S3Store};
+pub use whole_cache::{CachedObject, WholeCacheStats, WholeObjectCache};
 
 use bytes::Bytes;
 
