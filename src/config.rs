@@ -54,6 +54,31 @@ pub struct Config {
     #[arg(long, env = "TESSERA_S3_PATH_STYLE", default_value_t = false)]
     pub s3_path_style: bool,
 
+    /// AWS region of the bucket (Lambda sets AWS_REGION).
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+
+    /// Attempts per S3 call (the first included), with backoff between them.
+    #[arg(long, env = "TESSERA_S3_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub s3_max_attempts: u32,
+
+    /// Block size of the range-read cache under remote sources, in bytes.
+    #[arg(long, env = "TESSERA_BLOCK_SIZE", default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(4096..=16_777_216))]
+    pub block_size: u64,
+
+    /// Memory the block cache may hold, in bytes.
+    #[arg(long, env = "TESSERA_BLOCK_CACHE_BYTES", default_value_t = 268_435_456)]
+    pub block_cache_bytes: u64,
+
+    /// Directory for whole objects (JPEG, PNG, JPEG 2000, untiled TIFF) fetched from S3;
+    /// a fresh subfolder is made inside it. Default: the system temp dir (/tmp on Lambda).
+    #[arg(long, env = "TESSERA_DISK_CACHE_DIR")]
+    pub disk_cache_dir: Option<PathBuf>,
+
+    /// Bytes the whole-object disk cache may hold.
+    #[arg(long, env = "TESSERA_DISK_CACHE_BYTES", default_value_t = 402_653_184)]
+    pub disk_cache_bytes: u64,
+
     /// Public base URL that replaces scheme://host[:port] in info.json `id` and redirects,
     /// e.g. `https://images.example.org`. Empty: from X-Forwarded-* or Host.
     #[arg(long, env = "TESSERA_PUBLIC_BASE_URL", default_value = "")]

@@ -6,151 +6,15 @@
 //! server directly and are not counted. One test drives every scenario in turn, so the
 //! server is started once and stopped by a guard even when a scenario fails.
 
+mod common;
+
 use bytes::Bytes;
-use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::Command;
-use std::sync::{Arc, Mutex};
+use common::s3::{CountingProxy, Server};
+use std::sync::Arc;
 use tessera::source::*;
 use tokio::runtime::Runtime;
 
 const BLOCK: u64 = 64 * 1024;
-
-/// The server process, stopped on drop when this test started it.
-struct Server {
-    endpoint: String,
-    state: Option<tempfile::TempDir>,
-}
-
-impl Server {
-    fn start() -> Server {
-        if let Ok(endpoint) = std::env::var("TESSERA_TEST_S3_ENDPOINT") {
-            return Server {
-                endpoint,
-                state: None,
-            };
-        }
-        let state = tempfile::tempdir().unwrap();
-        let port = free_port().to_string();
-        let out = script(&["start", state.path().to_str().unwrap(), &port]);
-        let endpoint = String::from_utf8(out).unwrap().trim().to_owned();
-        Server {
-            endpoint,
-            state: Some(state),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(state) = &self.state {
-            script(&["stop", state.path().to_str().unwrap()]);
-        }
-    }
-}
-
-fn script(args: &[&str]) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/s3-server");
-    let out = Command::new(path)
-        .args(args)
-        .output()
-        .expect("run scripts/s3-server");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "s3-server {args:?} failed: {stderr}");
-    out.stdout
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A loopback TCP proxy that logs every request head ("GET /bucket/key bytes=0-99") it
-/// forwards. A request is logged before it is forwarded, so it is in the log by the time
-/// its response reaches the client.
-struct CountingProxy {
-    endpoint: String,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl CountingProxy {
-    fn start(upstream: &str) -> CountingProxy {
-        let upstream = upstream.trim_start_matches("http://").to_owned();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let log_for_thread = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                let server = TcpStream::connect(&upstream).unwrap();
-                let mut back = (server.try_clone().unwrap(), client.try_clone().unwrap());
-                std::thread::spawn(move || std::io::copy(&mut back.0, &mut back.1));
-                let log = Arc::clone(&log_for_thread);
-                std::thread::spawn(move || forward_requests(client, server, &log));
-            }
-        });
-        CountingProxy { endpoint, log }
-    }
-
-    /// Requests with `method` whose path (without query) ends with `key`; the SDK adds
-    /// queries such as `?x-id=GetObject`.
-    fn requests(&self, method: &str, key: &str) -> Vec<String> {
-        let log = self.log.lock().unwrap();
-        let wanted = |line: &&String| {
-            let mut words = line.split(' ');
-            words.next() == Some(method)
-                && words
-                    .next()
-                    .is_some_and(|p| p.split('?').next().unwrap().ends_with(key))
-        };
-        log.iter().filter(wanted).cloned().collect()
-    }
-}
-
-/// Copies requests from client to server, logging each head and passing bodies through.
-fn forward_requests(mut client: TcpStream, mut server: TcpStream, log: &Mutex<Vec<String>>) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-            let headers: HashMap<String, String> = head
-                .lines()
-                .skip(1)
-                .filter_map(|l| l.split_once(':'))
-                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-                .collect();
-            let request_line: Vec<&str> = head.lines().next().unwrap_or("").split(' ').collect();
-            let range = headers.get("range").map_or("", String::as_str);
-            log.lock()
-                .unwrap()
-                .push(format!("{} {} {range}", request_line[0], request_line[1]));
-            let body: usize = headers
-                .get("content-length")
-                .map_or(0, |v| v.parse().unwrap());
-            while buf.len() < end + 4 + body {
-                let n = client.read(&mut chunk).unwrap_or(0);
-                if n == 0 {
-                    return;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            let request: Vec<u8> = buf.drain(..end + 4 + body).collect();
-            if server.write_all(&request).is_err() {
-                return;
-            }
-        }
-        match client.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
 
 /// Everything a scenario needs: a runtime, a direct store for uploads, a store reading
 /// through the counting proxy, and a bucket of its own.

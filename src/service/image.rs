@@ -3,10 +3,12 @@
 
 use super::error::{ErrorKind, ServiceError};
 use super::info::image_base;
+use super::resolve::{self, Resolved};
 use super::respond::{etag, matches_if_none_match, set};
-use super::{public_url, resolve, App, RequestStats};
+use super::{public_url, App, RequestStats};
 use crate::iiif::{canonical_request, plan, profile_uri, Dimensions, ImageRequest, Version};
 use crate::render::{Loader, RenderError, RenderErrorKind, RenderJob, Rendered};
+use crate::source::Source;
 use crate::tiff::{ContainerFormat, ImageInfo, LevelLoad};
 use bytes::Bytes;
 use http::header::LINK;
@@ -30,13 +32,18 @@ pub(crate) async fn respond(
         Version::V2 => "2",
     };
     let page = image.page.to_string();
-    let tag = etag(&[image.source.identity(), version_tag, &page, &canonical]);
+    let tag = etag(&[
+        image.opened.source.identity(),
+        version_tag,
+        &page,
+        &canonical,
+    ]);
     if matches_if_none_match(req.headers(), &tag) {
         return Ok(app.policy.not_modified(&tag));
     }
 
     let job = RenderJob {
-        source: image.source.clone(),
+        source: render_source(app, &image, plan.level).await?,
         loader: loader_for(&image.info, image.page, plan.level)?,
         level: image.facts.levels[plan.level],
         full: Dimensions {
@@ -92,6 +99,24 @@ fn render_error(err: RenderError) -> ServiceError {
         _ => ErrorKind::Internal,
     };
     ServiceError::new(kind, err.to_string())
+}
+
+/// Tiled TIFF levels are read by ranges; everything else is read from a whole local copy
+/// (for files that is the file itself; for S3 the disk cache, downloaded once).
+async fn render_source(
+    app: &App,
+    image: &Resolved,
+    level: usize,
+) -> Result<Arc<dyn Source>, ServiceError> {
+    let tiled = image
+        .info
+        .tiff()
+        .and_then(|t| t.is_tiled(image.page, level))
+        .unwrap_or(false);
+    if tiled {
+        return Ok(Arc::clone(&image.opened.source));
+    }
+    Ok(app.store.whole(&image.opened).await?)
 }
 
 /// How libvips should open the chosen level of the chosen page.

@@ -5,6 +5,7 @@
 //! every error to a status live here and nowhere else.
 
 mod error;
+mod flight_cache;
 mod image;
 mod info;
 mod public_url;
@@ -14,7 +15,7 @@ mod store;
 mod viewer;
 
 pub use error::{ErrorKind, ServiceError};
-pub use store::Store;
+pub use store::{Opened, Store, StoreCounters};
 
 use crate::config::Config;
 use crate::iiif::{Limits, Version};
@@ -72,7 +73,7 @@ impl App {
         };
         Ok(App {
             renderer: Arc::new(renderer),
-            facts: FactsCache::new(config.info_cache_entries),
+            facts: FactsCache::new(config.info_cache_entries, None),
             render_slots: Semaphore::new(slots),
             policy,
             limits,
@@ -100,6 +101,7 @@ pub(crate) struct RequestStats {
 /// Answers one request. Never panics on input; every failure becomes an error response.
 pub async fn handle(app: &App, req: Request<()>) -> Response<Bytes> {
     let started = Instant::now();
+    let before = app.store.counters();
     let mut stats = RequestStats::default();
     let result = route(app, &req, &mut stats).await;
     let mut resp = match result {
@@ -125,6 +127,10 @@ pub async fn handle(app: &App, req: Request<()>) -> Response<Bytes> {
             &len.to_string(),
         );
     }
+    // Store counters are process-wide: under concurrency the deltas include the traffic of
+    // requests that overlapped this one (exact when requests run one at a time).
+    let after = app.store.counters();
+    let opened = app.renderer.cache().stats();
     tracing::info!(
         method = %req.method(),
         path = %req.uri().path(),
@@ -132,8 +138,12 @@ pub async fn handle(app: &App, req: Request<()>) -> Response<Bytes> {
         ms = started.elapsed().as_millis() as u64,
         render_ms = stats.render_ms.map(|ms| ms as u64),
         identifier = stats.identifier.as_deref(),
-        opened_hits = app.renderer.cache().stats().hits,
-        opened_misses = app.renderer.cache().stats().misses,
+        s3_requests = after.requests - before.requests,
+        s3_bytes = after.bytes - before.bytes,
+        block_hits = after.block_hits - before.block_hits,
+        block_misses = after.block_misses - before.block_misses,
+        opened_hits = opened.hits,
+        opened_misses = opened.misses,
         "request"
     );
     resp

@@ -2,73 +2,75 @@
 //! of the object (the facts cache is keyed by the source's identity, which changes with
 //! the bytes), so a warm request walks no directories.
 //!
+//! info.json needs only sizes: when an S3 object's user metadata carries its width and
+//! height (written by `create-metadata`, or serverless-iiif's `iiif-` keys), the HEAD that
+//! opened it is all we read.
+//!
 //! Multi-page documents: `{name};{page}` addresses page `page` (1-based) of a multi-page
 //! TIFF, the same syntax Cantaloupe's meta-identifiers use. Pyramid levels are not pages.
 
 use super::error::{source_kind, ErrorKind, ServiceError};
+use super::flight_cache::FlightCache;
+use super::store::Opened;
 use super::App;
-use crate::iiif::ImageFacts;
-use crate::source::Source;
+use crate::iiif::{Dimensions, ImageFacts};
+use crate::source::MetaFacts;
 use crate::tiff::{read_facts, FactsError, FactsErrorKind, ImageInfo};
-use lru::LruCache;
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// One image, ready to plan and render.
 pub(crate) struct Resolved {
-    pub source: Arc<dyn Source>,
+    pub opened: Opened,
     pub info: Arc<ImageInfo>,
     /// 0-based page within the object.
     pub page: u32,
     pub facts: ImageFacts,
 }
 
-/// Facts per object version, bounded LRU.
-pub(crate) struct FactsCache {
-    entries: Mutex<LruCache<String, Arc<ImageInfo>>>,
-}
+/// Facts per object version (keyed by identity, which changes with the bytes), with
+/// concurrent first requests sharing one walk.
+pub(crate) type FactsCache = FlightCache<Arc<ImageInfo>>;
 
-impl FactsCache {
-    pub fn new(capacity: usize) -> Self {
-        let capacity = NonZeroUsize::new(capacity.max(1)).expect("max(1) is non-zero");
-        FactsCache {
-            entries: Mutex::new(LruCache::new(capacity)),
-        }
+/// Facts for info.json: from the object's metadata when it has them (first page only;
+/// other pages may differ in size), else from its bytes. Returns the source's identity too.
+pub(crate) async fn info_facts(
+    app: &App,
+    identifier: &str,
+) -> Result<(ImageFacts, String), ServiceError> {
+    let (name, page) = split_page(identifier)?;
+    let opened = app.store.open(name).await?;
+    if let (0, Some(meta)) = (page, opened.meta()) {
+        return Ok((facts_from_meta(&meta), opened.source.identity().to_string()));
     }
-
-    fn get(&self, identity: &str) -> Option<Arc<ImageInfo>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(identity)
-            .cloned()
-    }
-
-    fn put(&self, identity: &str, info: Arc<ImageInfo>) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .put(identity.to_string(), info);
-    }
+    let resolved = resolve_opened(app, identifier, opened, page).await?;
+    let identity = resolved.opened.source.identity().to_string();
+    Ok((resolved.facts, identity))
 }
 
 /// Opens an identifier's object and returns its facts for the addressed page.
 pub(crate) async fn resolve(app: &App, identifier: &str) -> Result<Resolved, ServiceError> {
     let (name, page) = split_page(identifier)?;
-    let source = app.store.open(name).await?;
-    let info = match app.facts.get(source.identity()) {
-        Some(info) => info,
-        None => {
-            let reader = Arc::clone(&source);
+    let opened = app.store.open(name).await?;
+    resolve_opened(app, identifier, opened, page).await
+}
+
+async fn resolve_opened(
+    app: &App,
+    identifier: &str,
+    opened: Opened,
+    page: u32,
+) -> Result<Resolved, ServiceError> {
+    let reader = Arc::clone(&opened.walker);
+    let info = app
+        .facts
+        .get_or_fetch(opened.source.identity(), || async move {
             let info = tokio::task::spawn_blocking(move || read_facts(&*reader))
                 .await
                 .map_err(|e| ServiceError::new(ErrorKind::Internal, e.to_string()))?
                 .map_err(facts_error)?;
-            let info = Arc::new(info);
-            app.facts.put(source.identity(), Arc::clone(&info));
-            info
-        }
-    };
+            Ok::<_, ServiceError>(Arc::new(info))
+        })
+        .await?;
     let facts = info.facts(page).ok_or_else(|| {
         ServiceError::new(
             ErrorKind::NotFound,
@@ -76,11 +78,22 @@ pub(crate) async fn resolve(app: &App, identifier: &str) -> Result<Resolved, Ser
         )
     })?;
     Ok(Resolved {
-        source,
+        opened,
         info,
         page,
         facts,
     })
+}
+
+/// Facts from metadata: one stored level (the real pyramid is read when a tile is asked
+/// for), with the tile size when the metadata names one.
+fn facts_from_meta(meta: &MetaFacts) -> ImageFacts {
+    let mut facts = ImageFacts::single(meta.width, meta.height);
+    facts.tile = meta.tile_width.map(|width| Dimensions {
+        width,
+        height: meta.tile_height.unwrap_or(width),
+    });
+    facts
 }
 
 /// Splits `name;N` into the name and the 0-based page; a name without a numeric suffix is

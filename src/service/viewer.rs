@@ -78,8 +78,7 @@ pub(crate) async fn index(app: &App) -> Result<Response<Bytes>, ServiceError> {
                 .await
                 .map_err(|e| ServiceError::new(ErrorKind::Internal, e.to_string()))?
         }
-        #[allow(unreachable_patterns)]
-        _ => Vec::new(),
+        Store::S3(_) => Vec::new(),
     };
     let mut rows = String::new();
     for name in &names {

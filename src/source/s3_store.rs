@@ -180,7 +180,20 @@ impl S3Store {
         S3Source::new(
             self.client.clone(),
             self.runtime.clone(),
-            Arc::clone(&self.cache),
+            Some(Arc::clone(&self.cache)),
+            Arc::clone(&self.counters),
+            head,
+        )
+    }
+
+    /// A source whose every read is one GET of exactly the bytes asked for, bypassing the
+    /// block cache: for a few small scattered reads (TIFF directories) that would otherwise
+    /// each cost a whole block.
+    pub fn open_exact(&self, head: &ObjectHead) -> S3Source {
+        S3Source::new(
+            self.client.clone(),
+            self.runtime.clone(),
+            None,
             Arc::clone(&self.counters),
             head,
         )

@@ -3,6 +3,8 @@
 //! over a temporary directory, driven through `service::handle` as every front door does.
 #![allow(dead_code)]
 
+pub mod s3;
+
 use bytes::Bytes;
 use http::{Request, Response};
 use image::{DynamicImage, Rgb, RgbImage};
@@ -130,6 +132,16 @@ pub fn app_with(root: &Path, tweak: impl FnOnce(&mut Config)) -> Arc<App> {
     let store = Store::File(Arc::new(
         FileStore::new(root, &config.key_template).unwrap(),
     ));
+    Arc::new(App::with_store(config, store).expect("app"))
+}
+
+/// An app over an S3 store the test built (static credentials, a loopback endpoint).
+pub fn app_s3(s3: tessera::source::S3Store, tweak: impl FnOnce(&mut Config)) -> Arc<App> {
+    let mut config = Config::from_env().expect("default configuration");
+    config.source = tessera::config::SourceKind::S3;
+    config.public_base_url = String::new();
+    tweak(&mut config);
+    let store = Store::s3(s3, &config).expect("disk cache");
     Arc::new(App::with_store(config, store).expect("app"))
 }
 

@@ -241,7 +241,7 @@ pub(crate) fn whole_object_reads_and_unreachable_servers(fx: &Fixture) {
     assert_eq!(disk.stats().downloads, 1);
 
     // Nothing listens on a fresh port: connection refused, retried, then Unavailable.
-    let closed = format!("http://127.0.0.1:{}", super::free_port());
+    let closed = format!("http://127.0.0.1:{}", super::common::s3::free_port());
     let err = fx.head(&fx.store(&closed), "whole.jpg").unwrap_err();
     assert_eq!(err.kind(), SourceErrorKind::Unavailable, "{err}");
 }

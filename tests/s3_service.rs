@@ -1,0 +1,194 @@
+//! The whole service over a real S3-compatible server (moto on loopback), with every S3
+//! request counted twice: by the store's own counters and by a counting TCP proxy between
+//! Tessera and the server. The object is a 30000x20000 JPEG-Q85 BigTIFF pyramid with 512 px
+//! tiles (`scripts/make-large-pyramid`, made once and reused); a tile must cost a few
+//! ranged GETs, never a download.
+
+mod common;
+
+use common::s3::{CountingProxy, Server};
+use common::{app_s3, header};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use tessera::config::Config;
+use tessera::source::{BlockCache, S3Credentials, S3Settings, S3Store};
+
+const PYRAMID_DIRECTORIES: usize = 7;
+
+fn large_pyramid() -> Vec<u8> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-large-pyramid");
+    let out = Command::new(script)
+        .output()
+        .expect("scripts/make-large-pyramid");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read(String::from_utf8(out.stdout).unwrap().trim()).unwrap()
+}
+
+async fn store(endpoint: &str) -> S3Store {
+    let mut settings = S3Settings::new("us-east-1");
+    settings.endpoint_url = Some(endpoint.to_owned());
+    settings.force_path_style = true;
+    settings.credentials = S3Credentials::Static {
+        access_key_id: "tessera-test".into(),
+        secret_access_key: "tessera-test".into(),
+    };
+    S3Store::new(&settings, Arc::new(BlockCache::new(64 * 1024, 256 << 20))).await
+}
+
+async fn put(admin: &S3Store, bucket: &str, key: &str, body: Vec<u8>, meta: &[(&str, &str)]) {
+    let mut put = admin.client().put_object().bucket(bucket).key(key);
+    for (k, v) in meta {
+        put = put.metadata(*k, *v);
+    }
+    put.body(body.into()).send().await.unwrap();
+}
+
+#[test]
+fn tiles_from_s3_cost_a_few_ranged_gets() {
+    let pyramid = large_pyramid();
+    let size = pyramid.len() as u64;
+    let server = Server::start();
+    let proxy = CountingProxy::start(&server.endpoint);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let bucket = format!("tessera-service-{}", std::process::id());
+    runtime.block_on(async {
+        let admin = store(&server.endpoint).await;
+        admin
+            .client()
+            .create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
+        let meta = [
+            ("width", "30000"),
+            ("height", "20000"),
+            ("tilewidth", "512"),
+        ];
+        put(&admin, &bucket, "meta/huge.tif", pyramid.clone(), &meta).await;
+        put(&admin, &bucket, "plain/huge.tif", pyramid, &[]).await;
+        let jpeg = std::fs::read(common::fixture_dir().path().join("quad.jpg")).unwrap();
+        put(&admin, &bucket, "photo.jpg", jpeg, &[]).await;
+    });
+    let reader = runtime.block_on(store(&proxy.endpoint));
+    let counters = reader.clone();
+    let app =
+        runtime.block_on(async { app_s3(reader, |c: &mut Config| c.bucket = bucket.clone()) });
+    let get = |path: &str| runtime.block_on(common::get(&app, path, &[]));
+
+    // info.json from metadata: one HEAD, no GET.
+    let resp = get("/iiif/3/meta%2Fhuge.tif/info.json");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(proxy.requests("HEAD", "meta/huge.tif").len(), 1);
+    assert_eq!(proxy.requests("GET", "meta/huge.tif").len(), 0);
+
+    // info.json without metadata: the directories, read exactly, a few KiB.
+    let before = counters.stats();
+    let resp = get("/iiif/3/plain%2Fhuge.tif/info.json");
+    assert_eq!(resp.status(), 200);
+    let info: serde_json::Value = serde_json::from_slice(resp.body()).unwrap();
+    assert_eq!(
+        (info["width"].as_u64(), info["height"].as_u64()),
+        (Some(30000), Some(20000))
+    );
+    // Seven stored levels; the two wider than maxWidth (10000) are not offered as sizes.
+    assert_eq!(info["sizes"].as_array().unwrap().len(), PYRAMID_DIRECTORIES - 2);
+    let walk = counters.stats().bytes - before.bytes;
+    let walk_gets = proxy.requests("GET", "plain/huge.tif").len();
+    assert!(
+        walk_gets <= PYRAMID_DIRECTORIES + 2,
+        "{walk_gets} GETs for info.json"
+    );
+    assert!(walk < 64 * 1024, "{walk} bytes for info.json");
+
+    // A cold full-resolution tile: under 1% of the object.
+    let before = counters.stats();
+    let resp = get("/iiif/3/plain%2Fhuge.tif/15360,10240,512,512/max/0/default.jpg");
+    assert_eq!(resp.status(), 200, "{:?}", resp.body());
+    let cold = counters.stats();
+    let (cold_gets, cold_bytes) = (cold.requests - before.requests, cold.bytes - before.bytes);
+    assert!(
+        cold_bytes * 100 < size,
+        "cold tile read {cold_bytes} of {size} bytes"
+    );
+
+    // The same tile again and its neighbour: at most two GETs together.
+    get("/iiif/3/plain%2Fhuge.tif/15360,10240,512,512/max/0/default.jpg");
+    get("/iiif/3/plain%2Fhuge.tif/15872,10240,512,512/max/0/default.jpg");
+    let warm_gets = counters.stats().requests - cold.requests;
+    assert!(
+        warm_gets <= 2,
+        "{warm_gets} GETs for a repeated tile and a neighbour"
+    );
+
+    // 32 concurrent cold tiles of one level of an object never read before: the HEAD,
+    // the walk and the shared blocks are fetched once, not 32 times.
+    let before = counters.stats();
+    let statuses = runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for i in 0..32u32 {
+            let (app, x, y) = (Arc::clone(&app), (i % 8) * 2048, (i / 8) * 2048);
+            let path = format!("/iiif/3/meta%2Fhuge.tif/{x},{y},2048,2048/512,512/0/default.jpg");
+            tasks.push(tokio::spawn(async move {
+                common::get(&app, &path, &[]).await.status()
+            }));
+        }
+        let mut statuses = Vec::new();
+        for task in tasks {
+            statuses.push(task.await.unwrap().as_u16());
+        }
+        statuses
+    });
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let burst_gets = counters.stats().requests - before.requests;
+    assert!(
+        burst_gets * 4 < 32 * cold_gets,
+        "{burst_gets} GETs for 32 cold tiles; one cold tile took {cold_gets}"
+    );
+    assert_eq!(
+        proxy.requests("HEAD", "meta/huge.tif").len(),
+        1,
+        "HEAD cached"
+    );
+
+    // A JPEG is downloaded whole, once, however many requests want it at the same time.
+    let statuses = runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for i in 0..10u32 {
+            let app = Arc::clone(&app);
+            let path = format!("/iiif/3/photo.jpg/{},0,100,100/max/0/default.jpg", i * 50);
+            tasks.push(tokio::spawn(
+                async move { common::get(&app, &path, &[]).await },
+            ));
+        }
+        let mut out = Vec::new();
+        for task in tasks {
+            out.push(task.await.unwrap());
+        }
+        out
+    });
+    assert!(statuses.iter().all(|r| r.status() == 200));
+    let whole: Vec<_> = proxy
+        .requests("GET", "photo.jpg")
+        .into_iter()
+        .filter(|line| !line.contains("bytes="))
+        .collect();
+    assert_eq!(whole.len(), 1, "whole-object GETs: {whole:?}");
+
+    // Errors from S3: a missing key is 404 and never cacheable.
+    let missing = get("/iiif/3/nothing.tif/info.json");
+    assert_eq!(missing.status(), 404);
+    assert_eq!(header(&missing, "cache-control"), "no-store");
+    eprintln!(
+        "S3 counts: info walk {walk_gets} GETs/{walk} B; cold tile {cold_gets} GETs/{cold_bytes} B \
+         of {size}; warm+neighbour {warm_gets} GETs; 32-tile burst {burst_gets} GETs"
+    );
+}
