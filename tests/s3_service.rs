@@ -100,7 +100,10 @@ fn tiles_from_s3_cost_a_few_ranged_gets() {
         (Some(30000), Some(20000))
     );
     // Seven stored levels; the two wider than maxWidth (10000) are not offered as sizes.
-    assert_eq!(info["sizes"].as_array().unwrap().len(), PYRAMID_DIRECTORIES - 2);
+    assert_eq!(
+        info["sizes"].as_array().unwrap().len(),
+        PYRAMID_DIRECTORIES - 2
+    );
     let walk = counters.stats().bytes - before.bytes;
     let walk_gets = proxy.requests("GET", "plain/huge.tif").len();
     assert!(
