@@ -10,7 +10,18 @@ use image::ImageFormat;
 async fn crops_pick_the_right_quadrant_from_every_source() {
     let dir = fixture_dir();
     let app = app(dir.path());
-    for id in ["quad.png", "quad.jpg", "quad.tif", "lossless.tif"] {
+    let ids = [
+        "quad.png",
+        "quad.jpg",
+        "quad.webp",
+        "quad.jp2",
+        "quad.tif",
+        "lossless.tif",
+        "lzw.tif",
+        "none.tif",
+        "strip.tif",
+    ];
+    for id in ids {
         for (region, colour) in [
             ("0,0,400,300", RED),
             ("600,0,400,300", GREEN),

@@ -43,45 +43,65 @@ pub fn vips(args: &[&str]) {
     assert!(status.success(), "vips {args:?} failed");
 }
 
-/// A directory of fixtures: quad.png, quad.jpg, quad.tif (JPEG tiles, 256 px, pyramid),
-/// lossless.tif (deflate tiles, 128 px, pyramid), sub/nested.png, doc.tif (3 pages of
-/// different colours).
+/// A directory of fixtures, all the four-colour pattern unless said: quad.png, quad.jpg,
+/// quad.webp, quad.jp2, quad.tif (JPEG tiles, 256 px, pyramid), lossless.tif (deflate
+/// tiles, 128 px, pyramid), lzw.tif (LZW tiles, pyramid), none.tif (uncompressed 512 px
+/// tiles, no pyramid), strip.tif (deflate strips), sub/nested.png (300x200), doc.tif
+/// (3 pages: red, green, blue).
 pub fn fixture_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
     let quad = quadrants(1000, 800);
     quad.save(p("quad.png")).unwrap();
+    let quad_png = p("quad.png");
     DynamicImage::ImageRgb8(quad.clone())
         .save(p("quad.jpg"))
         .unwrap();
-    vips(&[
-        "tiffsave",
-        &p("quad.png"),
-        &p("quad.tif"),
-        "--tile",
-        "--tile-width",
-        "256",
-        "--tile-height",
-        "256",
-        "--pyramid",
-        "--compression",
-        "jpeg",
-        "--Q",
-        "90",
-    ]);
-    vips(&[
-        "tiffsave",
-        &p("quad.png"),
-        &p("lossless.tif"),
-        "--tile",
-        "--tile-width",
-        "128",
-        "--tile-height",
-        "128",
-        "--pyramid",
-        "--compression",
-        "deflate",
-    ]);
+    // (name, tiffsave options)
+    let tiffs: [(&str, &[&str]); 5] = [
+        (
+            "quad.tif",
+            &[
+                "--tile",
+                "--tile-width",
+                "256",
+                "--tile-height",
+                "256",
+                "--pyramid",
+                "--compression",
+                "jpeg",
+                "--Q",
+                "90",
+            ],
+        ),
+        (
+            "lossless.tif",
+            &[
+                "--tile",
+                "--tile-width",
+                "128",
+                "--tile-height",
+                "128",
+                "--pyramid",
+                "--compression",
+                "deflate",
+            ],
+        ),
+        ("lzw.tif", &["--tile", "--pyramid", "--compression", "lzw"]),
+        (
+            "none.tif",
+            &["--tile", "--tile-width", "512", "--tile-height", "512"],
+        ),
+        ("strip.tif", &["--compression", "deflate"]),
+    ];
+    for (name, options) in tiffs {
+        let out = p(name);
+        let mut cmd = vec!["tiffsave", quad_png.as_str(), out.as_str()];
+        cmd.extend_from_slice(options);
+        vips(&cmd);
+    }
+    vips(&["webpsave", &quad_png, &p("quad.webp"), "--lossless"]);
+    vips(&["jp2ksave", &quad_png, &p("quad.jp2"), "--lossless"]);
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     quadrants(300, 200).save(p("sub/nested.png")).unwrap();
     for (i, c) in [RED, GREEN, BLUE].iter().enumerate() {
