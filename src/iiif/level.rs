@@ -62,27 +62,14 @@ pub(crate) mod tests {
         }
     }
 
-    fn rect(x: u32, y: u32, width: u32, height: u32) -> Rect {
-        Rect {
-            x,
-            y,
-            width,
-            height,
-        }
-    }
-
-    fn dims(width: u32, height: u32) -> Dimensions {
-        Dimensions { width, height }
-    }
-
     #[test]
     fn pyramid_helper_shapes() {
         let ceil = pyramid(30000, 20000, true, 512);
         let floor = pyramid(30000, 20000, false, 512);
         assert_eq!(ceil.levels.len(), 10);
-        assert_eq!(ceil.levels[6], dims(469, 313));
-        assert_eq!(floor.levels[6], dims(468, 312));
-        assert_eq!(floor.levels[9], dims(58, 39));
+        assert_eq!(ceil.levels[6], Dimensions::new(469, 313));
+        assert_eq!(floor.levels[6], Dimensions::new(468, 312));
+        assert_eq!(floor.levels[9], Dimensions::new(58, 39));
     }
 
     #[test]
@@ -90,29 +77,59 @@ pub(crate) mod tests {
         let single = ImageFacts::single(1000, 1000);
         let ceil = pyramid(30000, 20000, true, 512);
         let floor = pyramid(30000, 20000, false, 512);
-        let full = rect(0, 0, 30000, 20000);
+        let full = Rect::new(0, 0, 30000, 20000);
         // (facts, region, output, expected level)
         let cases = [
-            (&single, rect(0, 0, 1000, 1000), dims(10, 10), 0),
-            (&single, rect(0, 0, 1000, 1000), dims(2000, 2000), 0),
-            (&ceil, full, dims(30000, 20000), 0),
-            (&ceil, full, dims(15000, 10000), 1),
-            (&ceil, full, dims(15150, 10000), 1),
-            (&ceil, full, dims(15151, 10000), 0),
-            (&ceil, full, dims(10000, 6666), 1),
-            (&ceil, full, dims(469, 313), 6),
-            (&floor, full, dims(469, 313), 6),
-            (&floor, full, dims(472, 315), 6),
-            (&floor, full, dims(473, 313), 5),
-            (&ceil, full, dims(58, 39), 9),
-            (&floor, full, dims(59, 40), 8),
-            (&ceil, full, dims(1, 1), 9),
-            (&ceil, rect(0, 0, 2, 2), dims(2, 2), 0),
-            (&ceil, rect(0, 0, 2, 2), dims(1, 1), 1),
-            (&ceil, rect(0, 0, 4096, 4096), dims(512, 512), 3),
-            (&ceil, rect(0, 0, 4096, 4096), dims(517, 512), 3),
-            (&ceil, rect(0, 0, 4096, 4096), dims(518, 512), 2),
-            (&floor, rect(16384, 0, 13616, 16384), dims(426, 513), 5),
+            (
+                &single,
+                Rect::new(0, 0, 1000, 1000),
+                Dimensions::new(10, 10),
+                0,
+            ),
+            (
+                &single,
+                Rect::new(0, 0, 1000, 1000),
+                Dimensions::new(2000, 2000),
+                0,
+            ),
+            (&ceil, full, Dimensions::new(30000, 20000), 0),
+            (&ceil, full, Dimensions::new(15000, 10000), 1),
+            (&ceil, full, Dimensions::new(15150, 10000), 1),
+            (&ceil, full, Dimensions::new(15151, 10000), 0),
+            (&ceil, full, Dimensions::new(10000, 6666), 1),
+            (&ceil, full, Dimensions::new(469, 313), 6),
+            (&floor, full, Dimensions::new(469, 313), 6),
+            (&floor, full, Dimensions::new(472, 315), 6),
+            (&floor, full, Dimensions::new(473, 313), 5),
+            (&ceil, full, Dimensions::new(58, 39), 9),
+            (&floor, full, Dimensions::new(59, 40), 8),
+            (&ceil, full, Dimensions::new(1, 1), 9),
+            (&ceil, Rect::new(0, 0, 2, 2), Dimensions::new(2, 2), 0),
+            (&ceil, Rect::new(0, 0, 2, 2), Dimensions::new(1, 1), 1),
+            (
+                &ceil,
+                Rect::new(0, 0, 4096, 4096),
+                Dimensions::new(512, 512),
+                3,
+            ),
+            (
+                &ceil,
+                Rect::new(0, 0, 4096, 4096),
+                Dimensions::new(517, 512),
+                3,
+            ),
+            (
+                &ceil,
+                Rect::new(0, 0, 4096, 4096),
+                Dimensions::new(518, 512),
+                2,
+            ),
+            (
+                &floor,
+                Rect::new(16384, 0, 13616, 16384),
+                Dimensions::new(426, 513),
+                5,
+            ),
         ];
         for (facts, region, out, expected) in cases {
             assert_eq!(
@@ -131,6 +148,9 @@ pub(crate) mod tests {
             levels: vec![],
             tile: None,
         };
-        assert_eq!(choose_level(&facts, rect(0, 0, 10, 10), dims(5, 5)), 0);
+        assert_eq!(
+            choose_level(&facts, Rect::new(0, 0, 10, 10), Dimensions::new(5, 5)),
+            0
+        );
     }
 }

@@ -96,28 +96,24 @@ mod tests {
         }
     }
 
-    fn dims(width: u32, height: u32) -> Dimensions {
-        Dimensions { width, height }
-    }
-
     #[test]
     #[rustfmt::skip]
     fn max_size_table() {
         let default = Limits::default();
         // (limits, region, upscale, expected)
         let cases = [
-            (default, dims(1000, 1000), false, dims(1000, 1000)),
-            (default, dims(1000, 1000), true, dims(10000, 10000)),
-            (default, dims(30000, 20000), false, dims(10000, 6666)),
-            (default, dims(20000, 30000), false, dims(6666, 10000)),
-            (default, dims(3, 2), true, dims(10000, 6666)),
-            (limits(10000, 10000, 1_000_000), dims(4000, 3000), false, dims(1154, 866)),
-            (limits(10000, 10000, 1_000_000), dims(1000, 1000), false, dims(1000, 1000)),
-            (limits(3000, 2000, 4_000_000), dims(6000, 4000), false, dims(2449, 1632)),
-            (limits(3000, 2000, 100_000_000), dims(6000, 4000), false, dims(3000, 2000)),
-            (limits(10000, 10000, 1000), dims(1, 100_000), false, dims(1, 1000)),
-            (limits(10000, 10000, 1000), dims(100_000, 1), false, dims(1000, 1)),
-            (limits(500, 500, 1_000_000), dims(1, 1), true, dims(500, 500)),
+            (default, Dimensions::new(1000, 1000), false, Dimensions::new(1000, 1000)),
+            (default, Dimensions::new(1000, 1000), true, Dimensions::new(10000, 10000)),
+            (default, Dimensions::new(30000, 20000), false, Dimensions::new(10000, 6666)),
+            (default, Dimensions::new(20000, 30000), false, Dimensions::new(6666, 10000)),
+            (default, Dimensions::new(3, 2), true, Dimensions::new(10000, 6666)),
+            (limits(10000, 10000, 1_000_000), Dimensions::new(4000, 3000), false, Dimensions::new(1154, 866)),
+            (limits(10000, 10000, 1_000_000), Dimensions::new(1000, 1000), false, Dimensions::new(1000, 1000)),
+            (limits(3000, 2000, 4_000_000), Dimensions::new(6000, 4000), false, Dimensions::new(2449, 1632)),
+            (limits(3000, 2000, 100_000_000), Dimensions::new(6000, 4000), false, Dimensions::new(3000, 2000)),
+            (limits(10000, 10000, 1000), Dimensions::new(1, 100_000), false, Dimensions::new(1, 1000)),
+            (limits(10000, 10000, 1000), Dimensions::new(100_000, 1), false, Dimensions::new(1000, 1)),
+            (limits(500, 500, 1_000_000), Dimensions::new(1, 1), true, Dimensions::new(500, 500)),
         ];
         for (limits, region, upscale, expected) in cases {
             let got = limits.max_size(region.width, region.height, upscale);
@@ -130,13 +126,13 @@ mod tests {
     fn check_table() {
         let limits = limits(100, 50, 4000);
         let cases = [
-            (dims(100, 40), true),
-            (dims(80, 50), true),
-            (dims(101, 1), false),
-            (dims(1, 51), false),
-            (dims(100, 41), false),
-            (dims(0, 10), false),
-            (dims(10, 0), false),
+            (Dimensions::new(100, 40), true),
+            (Dimensions::new(80, 50), true),
+            (Dimensions::new(101, 1), false),
+            (Dimensions::new(1, 51), false),
+            (Dimensions::new(100, 41), false),
+            (Dimensions::new(0, 10), false),
+            (Dimensions::new(10, 0), false),
         ];
         for (size, ok) in cases {
             assert_eq!(limits.check(size).is_ok(), ok, "{size:?}");

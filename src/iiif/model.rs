@@ -82,11 +82,28 @@ pub struct Rect {
     pub height: u32,
 }
 
+impl Rect {
+    pub const fn new(x: u32, y: u32, width: u32, height: u32) -> Self {
+        Rect {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+}
+
 /// The size of one stored resolution of an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Dimensions {
     pub width: u32,
     pub height: u32,
+}
+
+impl Dimensions {
+    pub const fn new(width: u32, height: u32) -> Self {
+        Dimensions { width, height }
+    }
 }
 
 /// What we know about an image without decoding it.

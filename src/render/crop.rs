@@ -62,63 +62,50 @@ pub(crate) fn apply(image: VipsImage, context: &StepContext) -> Result<VipsImage
 mod tests {
     use super::*;
 
-    fn dims(width: u32, height: u32) -> Dimensions {
-        Dimensions { width, height }
-    }
-
-    fn rect(x: u32, y: u32, width: u32, height: u32) -> Rect {
-        Rect {
-            x,
-            y,
-            width,
-            height,
-        }
-    }
-
     #[test]
     fn regions_map_into_the_opened_level() {
         let cases = [
             // same size: unchanged
             (
-                rect(10, 20, 30, 40),
-                dims(400, 300),
-                dims(400, 300),
-                rect(10, 20, 30, 40),
+                Rect::new(10, 20, 30, 40),
+                Dimensions::new(400, 300),
+                Dimensions::new(400, 300),
+                Rect::new(10, 20, 30, 40),
             ),
             // exact half level
             (
-                rect(512, 512, 512, 512),
-                dims(4096, 4096),
-                dims(2048, 2048),
-                rect(256, 256, 256, 256),
+                Rect::new(512, 512, 512, 512),
+                Dimensions::new(4096, 4096),
+                Dimensions::new(2048, 2048),
+                Rect::new(256, 256, 256, 256),
             ),
             // odd pyramid (ceil halving): the right edge tile ends at the level's edge
             (
-                rect(512, 0, 489, 1001),
-                dims(1001, 1001),
-                dims(501, 501),
-                rect(256, 0, 245, 501),
+                Rect::new(512, 0, 489, 1001),
+                Dimensions::new(1001, 1001),
+                Dimensions::new(501, 501),
+                Rect::new(256, 0, 245, 501),
             ),
             // tiny region never vanishes
             (
-                rect(7, 7, 1, 1),
-                dims(1000, 1000),
-                dims(125, 125),
-                rect(1, 1, 1, 1),
+                Rect::new(7, 7, 1, 1),
+                Dimensions::new(1000, 1000),
+                Dimensions::new(125, 125),
+                Rect::new(1, 1, 1, 1),
             ),
             // the last pixel stays inside the image
             (
-                rect(999, 999, 1, 1),
-                dims(1000, 1000),
-                dims(125, 125),
-                rect(124, 124, 1, 1),
+                Rect::new(999, 999, 1, 1),
+                Dimensions::new(1000, 1000),
+                Dimensions::new(125, 125),
+                Rect::new(124, 124, 1, 1),
             ),
             // shrink-on-load rounding up (ceil(1001 / 8) = 126)
             (
-                rect(0, 0, 1001, 1001),
-                dims(1001, 1001),
-                dims(126, 126),
-                rect(0, 0, 126, 126),
+                Rect::new(0, 0, 1001, 1001),
+                Dimensions::new(1001, 1001),
+                Dimensions::new(126, 126),
+                Rect::new(0, 0, 126, 126),
             ),
         ];
         for (region, full, opened, want) in cases {
@@ -132,9 +119,9 @@ mod tests {
 
     #[test]
     fn neighbouring_tiles_share_their_boundary() {
-        let (full, opened) = (dims(3000, 3000), dims(375, 375));
-        let left = map_region(rect(0, 0, 1000, 1000), full, opened);
-        let right = map_region(rect(1000, 0, 1000, 1000), full, opened);
+        let (full, opened) = (Dimensions::new(3000, 3000), Dimensions::new(375, 375));
+        let left = map_region(Rect::new(0, 0, 1000, 1000), full, opened);
+        let right = map_region(Rect::new(1000, 0, 1000, 1000), full, opened);
         assert_eq!(left.x + left.width, right.x);
     }
 }

@@ -138,36 +138,43 @@ fn warn_if_level_differs(job: &RenderJob, image: &VipsImage) {
 mod tests {
     use super::*;
 
-    fn dims(width: u32, height: u32) -> Dimensions {
-        Dimensions { width, height }
-    }
-
-    fn rect(x: u32, y: u32, width: u32, height: u32) -> Rect {
-        Rect {
-            x,
-            y,
-            width,
-            height,
-        }
-    }
-
     #[test]
     fn reduction_is_the_largest_power_that_still_covers() {
-        let full = dims(4000, 3000);
+        let full = Dimensions::new(4000, 3000);
         let cases = [
             // region, output, max, expected
-            (rect(0, 0, 4000, 3000), dims(4000, 3000), 3, 0),
-            (rect(0, 0, 4000, 3000), dims(2000, 1500), 3, 1),
-            (rect(0, 0, 4000, 3000), dims(1999, 1500), 3, 1),
-            (rect(0, 0, 4000, 3000), dims(500, 375), 3, 3),
-            (rect(0, 0, 4000, 3000), dims(100, 75), 3, 3),
-            (rect(0, 0, 4000, 3000), dims(100, 75), 5, 5),
+            (
+                Rect::new(0, 0, 4000, 3000),
+                Dimensions::new(4000, 3000),
+                3,
+                0,
+            ),
+            (
+                Rect::new(0, 0, 4000, 3000),
+                Dimensions::new(2000, 1500),
+                3,
+                1,
+            ),
+            (
+                Rect::new(0, 0, 4000, 3000),
+                Dimensions::new(1999, 1500),
+                3,
+                1,
+            ),
+            (Rect::new(0, 0, 4000, 3000), Dimensions::new(500, 375), 3, 3),
+            (Rect::new(0, 0, 4000, 3000), Dimensions::new(100, 75), 3, 3),
+            (Rect::new(0, 0, 4000, 3000), Dimensions::new(100, 75), 5, 5),
             // distortion: the tighter axis decides
-            (rect(0, 0, 4000, 3000), dims(1000, 3000), 3, 0),
-            (rect(0, 0, 1024, 1024), dims(256, 256), 3, 2),
-            (rect(0, 0, 1024, 1024), dims(257, 256), 3, 1),
+            (
+                Rect::new(0, 0, 4000, 3000),
+                Dimensions::new(1000, 3000),
+                3,
+                0,
+            ),
+            (Rect::new(0, 0, 1024, 1024), Dimensions::new(256, 256), 3, 2),
+            (Rect::new(0, 0, 1024, 1024), Dimensions::new(257, 256), 3, 1),
             // upscaling never reduces
-            (rect(0, 0, 100, 100), dims(400, 400), 3, 0),
+            (Rect::new(0, 0, 100, 100), Dimensions::new(400, 400), 3, 0),
         ];
         for (region, out, max, want) in cases {
             assert_eq!(
@@ -183,10 +190,10 @@ mod tests {
         // A half-size level: a 1024 px full-res region is 512 px there.
         assert_eq!(
             reduction(
-                rect(0, 0, 1024, 1024),
-                dims(4000, 4000),
-                dims(2000, 2000),
-                dims(128, 128),
+                Rect::new(0, 0, 1024, 1024),
+                Dimensions::new(4000, 4000),
+                Dimensions::new(2000, 2000),
+                Dimensions::new(128, 128),
                 5
             ),
             2

@@ -43,8 +43,8 @@ fn quadrant_job(source: Arc<dyn Source>, loader: Loader) -> RenderJob {
     job(
         source,
         loader,
-        dims(400, 300),
-        plan(rect(0, 0, 400, 300), 200, 150),
+        Dimensions::new(400, 300),
+        plan(Rect::new(0, 0, 400, 300), 200, 150),
     )
 }
 
@@ -107,8 +107,8 @@ fn a_warm_tile_costs_far_fewer_reads() {
                 page: 0,
                 subifd: None,
             },
-            dims(1000, 1000),
-            plan(rect(x, 0, 256, 256), 256, 256),
+            Dimensions::new(1000, 1000),
+            plan(Rect::new(x, 0, 256, 256), 256, 256),
         )
     };
     renderer.render(&tile(0)).expect("cold tile");
@@ -138,14 +138,14 @@ fn eight_threads_share_one_opened_image() {
     let renderer = Arc::new(renderer());
     let source = memory(bytes, "mem:shared.tif");
     let tile = |column: u32, row: u32| {
-        let region = rect(column * 100, row * 100, 100, 100);
+        let region = Rect::new(column * 100, row * 100, 100, 100);
         job(
             source.clone(),
             Loader::Tiff {
                 page: 0,
                 subifd: None,
             },
-            dims(1000, 1000),
+            Dimensions::new(1000, 1000),
             plan(region, 50, 50),
         )
     };

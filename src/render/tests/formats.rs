@@ -7,7 +7,7 @@ fn render_as(format: Format, quality: Quality) -> DynamicImage {
     render_quadrants(Plan {
         format,
         quality,
-        ..plan(rect(0, 0, 400, 300), 200, 150)
+        ..plan(Rect::new(0, 0, 400, 300), 200, 150)
     })
 }
 
@@ -76,10 +76,10 @@ fn default_keeps_a_grey_source_grey_and_color_makes_it_rgb() {
         let job = job(
             grey_source(),
             Loader::Png,
-            dims(64, 64),
+            Dimensions::new(64, 64),
             Plan {
                 quality,
-                ..plan(rect(0, 0, 64, 64), 64, 64)
+                ..plan(Rect::new(0, 0, 64, 64), 64, 64)
             },
         );
         decode(&renderer().render(&job).expect("renders"), Format::Png)
@@ -105,10 +105,10 @@ fn alpha_is_kept_in_png_and_flattened_onto_white_in_jpeg() {
         let job = job(
             source.clone(),
             Loader::Png,
-            dims(40, 40),
+            Dimensions::new(40, 40),
             Plan {
                 format,
-                ..plan(rect(0, 0, 40, 40), 40, 40)
+                ..plan(Rect::new(0, 0, 40, 40), 40, 40)
             },
         );
         decode(&renderer().render(&job).expect("renders"), format)

@@ -4,21 +4,21 @@ use super::*;
 
 #[test]
 fn full_region_keeps_every_quadrant() {
-    let image = render_quadrants(plan(rect(0, 0, 400, 300), 400, 300));
+    let image = render_quadrants(plan(Rect::new(0, 0, 400, 300), 400, 300));
     assert_eq!((image.width(), image.height()), (400, 300));
     assert_corners(&image, 0, [RED, GREEN, BLUE, WHITE], 0);
 }
 
 #[test]
 fn crop_inside_one_quadrant() {
-    let image = render_quadrants(plan(rect(200, 0, 200, 150), 200, 150));
+    let image = render_quadrants(plan(Rect::new(200, 0, 200, 150), 200, 150));
     assert_eq!((image.width(), image.height()), (200, 150));
     assert_corners(&image, 0, [GREEN; 4], 0);
 }
 
 #[test]
 fn crop_across_the_centre() {
-    let image = render_quadrants(plan(rect(100, 75, 200, 150), 200, 150));
+    let image = render_quadrants(plan(Rect::new(100, 75, 200, 150), 200, 150));
     assert_corners(&image, 0, [RED, GREEN, BLUE, WHITE], 0);
     // The quadrant boundary lands exactly in the middle of the crop.
     assert_colour(&image, 99, 74, RED, 0);
@@ -27,21 +27,21 @@ fn crop_across_the_centre() {
 
 #[test]
 fn downscale_keeps_the_layout() {
-    let image = render_quadrants(plan(rect(0, 0, 400, 300), 100, 75));
+    let image = render_quadrants(plan(Rect::new(0, 0, 400, 300), 100, 75));
     assert_eq!((image.width(), image.height()), (100, 75));
     assert_corners(&image, 5, [RED, GREEN, BLUE, WHITE], 2);
 }
 
 #[test]
 fn distortion_scales_each_axis() {
-    let image = render_quadrants(plan(rect(0, 0, 400, 300), 300, 50));
+    let image = render_quadrants(plan(Rect::new(0, 0, 400, 300), 300, 50));
     assert_eq!((image.width(), image.height()), (300, 50));
     assert_corners(&image, 4, [RED, GREEN, BLUE, WHITE], 2);
 }
 
 #[test]
 fn upscale_of_a_small_region() {
-    let image = render_quadrants(plan(rect(0, 0, 10, 10), 100, 100));
+    let image = render_quadrants(plan(Rect::new(0, 0, 10, 10), 100, 100));
     assert_eq!((image.width(), image.height()), (100, 100));
     assert_corners(&image, 0, [RED; 4], 0);
 }
@@ -56,8 +56,8 @@ fn every_size_is_exact() {
             let job = job(
                 source.clone(),
                 Loader::Png,
-                dims(400, 300),
-                plan(rect(3, 5, 391, 287), width, height),
+                Dimensions::new(400, 300),
+                plan(Rect::new(3, 5, 391, 287), width, height),
             );
             let rendered = renderer.render(&job).expect("renders");
             assert_eq!((rendered.width, rendered.height), (width, height));
@@ -73,7 +73,7 @@ fn every_size_is_exact() {
 fn mirror_swaps_left_and_right() {
     let image = render_quadrants(Plan {
         mirror: true,
-        ..plan(rect(0, 0, 400, 300), 400, 300)
+        ..plan(Rect::new(0, 0, 400, 300), 400, 300)
     });
     assert_corners(&image, 0, [GREEN, RED, WHITE, BLUE], 0);
 }
@@ -82,7 +82,7 @@ fn rotated(degrees: f64, mirror: bool) -> DynamicImage {
     render_quadrants(Plan {
         degrees,
         mirror,
-        ..plan(rect(0, 0, 400, 300), 400, 300)
+        ..plan(Rect::new(0, 0, 400, 300), 400, 300)
     })
 }
 
@@ -143,7 +143,7 @@ fn rotation_45_has_white_corners_in_jpeg() {
     let image = render_quadrants(Plan {
         degrees: 45.0,
         format: Format::Jpg,
-        ..plan(rect(0, 0, 400, 300), 400, 300)
+        ..plan(Rect::new(0, 0, 400, 300), 400, 300)
     });
     assert_bounding_box(&image);
     assert_corners(&image, 0, [WHITE; 4], 6);

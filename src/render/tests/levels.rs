@@ -21,7 +21,7 @@ fn check_grid(
         ..job(
             source,
             loader,
-            dims(1000, 1000),
+            Dimensions::new(1000, 1000),
             plan(region, out.width, out.height),
         )
     };
@@ -40,7 +40,7 @@ fn check_grid(
 /// The size libvips opens for `job`.
 fn opened_size(job: &RenderJob) -> Dimensions {
     let opened = load::open(job).expect("opens");
-    dims(opened.image.width(), opened.image.height())
+    Dimensions::new(opened.image.width(), opened.image.height())
 }
 
 #[test]
@@ -51,15 +51,19 @@ fn pyramid_pages_open_at_their_resolution() {
     for (page, side) in [(0, 1000), (1, 500), (2, 250)] {
         let loader = Loader::Tiff { page, subifd: None };
         let job = RenderJob {
-            level: dims(side, side),
+            level: Dimensions::new(side, side),
             ..job(
                 source.clone(),
                 loader,
-                dims(1000, 1000),
-                plan(rect(0, 0, 1000, 1000), side, side),
+                Dimensions::new(1000, 1000),
+                plan(Rect::new(0, 0, 1000, 1000), side, side),
             )
         };
-        assert_eq!(opened_size(&job), dims(side, side), "page {page}");
+        assert_eq!(
+            opened_size(&job),
+            Dimensions::new(side, side),
+            "page {page}"
+        );
     }
     // A whole level and a tile from inside one, each read from the half-size page.
     let half = Loader::Tiff {
@@ -69,17 +73,17 @@ fn pyramid_pages_open_at_their_resolution() {
     check_grid(
         bytes.clone(),
         half,
-        dims(500, 500),
-        rect(0, 0, 1000, 1000),
-        dims(500, 500),
+        Dimensions::new(500, 500),
+        Rect::new(0, 0, 1000, 1000),
+        Dimensions::new(500, 500),
         12,
     );
     check_grid(
         bytes,
         half,
-        dims(500, 500),
-        rect(300, 200, 400, 400),
-        dims(200, 200),
+        Dimensions::new(500, 500),
+        Rect::new(300, 200, 400, 400),
+        Dimensions::new(200, 200),
         12,
     );
 }
@@ -93,21 +97,21 @@ fn pyramid_subifds_open_at_their_resolution() {
         subifd: Some(1),
     };
     let job = RenderJob {
-        level: dims(250, 250),
+        level: Dimensions::new(250, 250),
         ..job(
             source,
             loader,
-            dims(1000, 1000),
-            plan(rect(0, 0, 1000, 1000), 250, 250),
+            Dimensions::new(1000, 1000),
+            plan(Rect::new(0, 0, 1000, 1000), 250, 250),
         )
     };
-    assert_eq!(opened_size(&job), dims(250, 250));
+    assert_eq!(opened_size(&job), Dimensions::new(250, 250));
     check_grid(
         bytes,
         loader,
-        dims(250, 250),
-        rect(0, 0, 1000, 1000),
-        dims(250, 250),
+        Dimensions::new(250, 250),
+        Rect::new(0, 0, 1000, 1000),
+        Dimensions::new(250, 250),
         12,
     );
 }
@@ -115,21 +119,21 @@ fn pyramid_subifds_open_at_their_resolution() {
 #[test]
 fn jpeg_shrinks_on_load() {
     let bytes = jpeg_bytes(&grid());
-    let full = dims(1000, 1000);
+    let full = Dimensions::new(1000, 1000);
     let whole = job(
         memory(bytes.clone(), "mem:grid.jpg"),
         Loader::Jpeg,
         full,
-        plan(rect(0, 0, 1000, 1000), 125, 125),
+        plan(Rect::new(0, 0, 1000, 1000), 125, 125),
     );
     assert!(load::load_attempts(&whole)[0].starts_with("shrink=8"));
-    assert_eq!(opened_size(&whole), dims(125, 125));
+    assert_eq!(opened_size(&whole), Dimensions::new(125, 125));
     check_grid(
         bytes.clone(),
         Loader::Jpeg,
         full,
-        rect(0, 0, 1000, 1000),
-        dims(125, 125),
+        Rect::new(0, 0, 1000, 1000),
+        Dimensions::new(125, 125),
         12,
     );
     // A region at a quarter: shrink 4, then crop 100 px out of the 250 px image.
@@ -137,15 +141,15 @@ fn jpeg_shrinks_on_load() {
         memory(bytes.clone(), "mem:grid.jpg"),
         Loader::Jpeg,
         full,
-        plan(rect(200, 300, 400, 400), 100, 100),
+        plan(Rect::new(200, 300, 400, 400), 100, 100),
     );
     assert!(load::load_attempts(&part)[0].starts_with("shrink=4"));
     check_grid(
         bytes.clone(),
         Loader::Jpeg,
         full,
-        rect(200, 300, 400, 400),
-        dims(100, 100),
+        Rect::new(200, 300, 400, 400),
+        Dimensions::new(100, 100),
         12,
     );
     // Between factors: 1000 -> 300 keeps shrink 2 and resizes 500 -> 300.
@@ -153,8 +157,8 @@ fn jpeg_shrinks_on_load() {
         bytes,
         Loader::Jpeg,
         full,
-        rect(0, 0, 1000, 1000),
-        dims(300, 300),
+        Rect::new(0, 0, 1000, 1000),
+        Dimensions::new(300, 300),
         12,
     );
 }
@@ -169,17 +173,17 @@ fn webp_scales_on_load() {
     let job = job(
         memory(bytes.clone(), "mem:grid.webp"),
         Loader::Webp,
-        dims(1000, 1000),
-        plan(rect(0, 0, 1000, 1000), 250, 250),
+        Dimensions::new(1000, 1000),
+        plan(Rect::new(0, 0, 1000, 1000), 250, 250),
     );
     assert!(load::load_attempts(&job)[0].starts_with("scale=0.25"));
-    assert_eq!(opened_size(&job), dims(250, 250));
+    assert_eq!(opened_size(&job), Dimensions::new(250, 250));
     check_grid(
         bytes,
         Loader::Webp,
-        dims(1000, 1000),
-        rect(0, 0, 1000, 1000),
-        dims(250, 250),
+        Dimensions::new(1000, 1000),
+        Rect::new(0, 0, 1000, 1000),
+        Dimensions::new(250, 250),
         6,
     );
 }
@@ -190,24 +194,29 @@ fn jp2_opens_the_smallest_covering_resolution_it_has() {
     // libvips stores 1000 / 500 / 250 / 125 px resolutions for this size.
     let bytes = vips_convert(&png, "jp2ksave", "jp2", &["--lossless"]);
     let source = memory(bytes.clone(), "mem:grid.jp2");
-    let whole = plan(rect(0, 0, 1000, 1000), 125, 125);
+    let whole = plan(Rect::new(0, 0, 1000, 1000), 125, 125);
     assert_eq!(
-        opened_size(&job(source.clone(), Loader::Jp2, dims(1000, 1000), whole)),
-        dims(125, 125)
+        opened_size(&job(
+            source.clone(),
+            Loader::Jp2,
+            Dimensions::new(1000, 1000),
+            whole
+        )),
+        Dimensions::new(125, 125)
     );
     // 30 px would allow reduction 5, which the file does not have: the open steps down to
     // the deepest one it does have instead of failing.
-    let tiny = plan(rect(0, 0, 1000, 1000), 30, 30);
+    let tiny = plan(Rect::new(0, 0, 1000, 1000), 30, 30);
     assert_eq!(
-        opened_size(&job(source, Loader::Jp2, dims(1000, 1000), tiny)),
-        dims(125, 125)
+        opened_size(&job(source, Loader::Jp2, Dimensions::new(1000, 1000), tiny)),
+        Dimensions::new(125, 125)
     );
     check_grid(
         bytes,
         Loader::Jp2,
-        dims(1000, 1000),
-        rect(0, 0, 1000, 1000),
-        dims(125, 125),
+        Dimensions::new(1000, 1000),
+        Rect::new(0, 0, 1000, 1000),
+        Dimensions::new(125, 125),
         8,
     );
 }

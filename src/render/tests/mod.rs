@@ -101,19 +101,6 @@ pub(super) fn tiff_pyramid(image: &RgbImage, extra: &[&str]) -> Vec<u8> {
     )
 }
 
-pub(super) fn dims(width: u32, height: u32) -> Dimensions {
-    Dimensions { width, height }
-}
-
-pub(super) fn rect(x: u32, y: u32, width: u32, height: u32) -> Rect {
-    Rect {
-        x,
-        y,
-        width,
-        height,
-    }
-}
-
 /// A plan for `region` scaled to `width` x `height`, PNG, no rotation.
 pub(super) fn plan(region: Rect, width: u32, height: u32) -> Plan {
     Plan {
@@ -178,7 +165,7 @@ pub(super) fn render_quadrants(plan: Plan) -> DynamicImage {
     let job = job(
         memory(bytes, "mem:quadrants.png"),
         Loader::Png,
-        dims(400, 300),
+        Dimensions::new(400, 300),
         plan,
     );
     decode(&renderer().render(&job).expect("renders"), format)
