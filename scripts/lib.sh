@@ -45,12 +45,19 @@ ensure_venv() {
   fi
 }
 
-# The viewer's front-end packages, from the npm registry (served locally, no CDN).
+# The viewers' front-end packages (OpenSeadragon, Mirador; served locally, no CDN) and the
+# browser test's (playwright-core, pngjs), from the npm registry.
 ensure_npm() {
   if [ ! -f "$TOP/node_modules/.package-lock.json" ] || [ "$TOP/package-lock.json" -nt "$TOP/node_modules/.package-lock.json" ]; then
     say "installing npm packages"
     (cd "$TOP" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+}
+
+# The browser end-to-end test's Chromium (Debian's build: the npm playwright-core drives
+# it and downloads no browser of its own).
+ensure_browser() {
+  ensure_apt chromium
 }
 
 # free_port: prints a free TCP port on loopback.

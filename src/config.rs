@@ -148,6 +148,15 @@ pub struct Config {
     )]
     pub viewer_assets: PathBuf,
 
+    /// Directory holding Mirador's self-contained UMD build (`mirador.min.js`), served
+    /// under /viewer/mirador/.
+    #[arg(
+        long,
+        env = "TESSERA_MIRADOR_ASSETS",
+        default_value = "node_modules/mirador/dist"
+    )]
+    pub mirador_assets: PathBuf,
+
     /// Log format.
     #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,

@@ -8,6 +8,7 @@ mod error;
 mod flight_cache;
 mod image;
 mod info;
+mod manifest;
 mod public_url;
 mod resolve;
 mod respond;
@@ -169,6 +170,9 @@ async fn route(
     }
     if let Some((version, rest)) = iiif_path(path) {
         return iiif_request(app, req, version, rest, stats).await;
+    }
+    if let Some(rest) = path.strip_prefix("/iiif/manifest/") {
+        return manifest::respond(app, req, rest, stats).await;
     }
     match path {
         "/health" => Ok(plain(

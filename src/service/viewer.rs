@@ -1,6 +1,8 @@
 //! The human side of the standalone server: an index of the served images and a viewer
-//! page that opens any identifier in OpenSeadragon, whose build is installed from the npm
-//! registry at set-up time and served from disk here (no CDN).
+//! page that opens any identifier in OpenSeadragon or Mirador, whose builds are installed
+//! from the npm registry at set-up time and served from disk here (no CDN). Mirador's
+//! package ships a self-contained UMD bundle (`dist/mirador.min.js`, React included), so
+//! it is served as is, with no bundling step of our own.
 
 use super::error::{ErrorKind, ServiceError};
 use super::respond::set;
@@ -17,7 +19,7 @@ const IMAGE_EXTENSIONS: [&str; 9] = [
     "tif", "tiff", "ptif", "jp2", "jpg", "jpeg", "png", "webp", "gif",
 ];
 
-/// `/viewer` and `/viewer/openseadragon/...`; anything else is 404.
+/// `/viewer`, `/viewer/openseadragon/...` and `/viewer/mirador/...`; anything else is 404.
 pub(crate) async fn serve(
     app: &App,
     path: &str,
@@ -26,13 +28,17 @@ pub(crate) async fn serve(
     if path == "/viewer" || path == "/viewer/" {
         return Ok(page(app, VIEWER_HTML.to_string()));
     }
-    let Some(asset) = path.strip_prefix("/viewer/openseadragon/") else {
+    let (root, asset) = if let Some(asset) = path.strip_prefix("/viewer/openseadragon/") {
+        (&app.config.viewer_assets, asset)
+    } else if let Some(asset) = path.strip_prefix("/viewer/mirador/") {
+        (&app.config.mirador_assets, asset)
+    } else {
         return Err(ServiceError::new(
             ErrorKind::NotFound,
             format!("no route {path}"),
         ));
     };
-    let file = asset_path(&app.config.viewer_assets, asset)
+    let file = asset_path(root, asset)
         .ok_or_else(|| ServiceError::new(ErrorKind::NotFound, format!("no asset {asset}")))?;
     let bytes = tokio::fs::read(&file)
         .await
@@ -85,10 +91,12 @@ pub(crate) async fn index(app: &App) -> Result<Response<Bytes>, ServiceError> {
         let q = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
         let label = escape_html(name);
         rows.push_str(&format!(
-            "<li><b>{label}</b> &mdash; <a href=\"/viewer?v=3&amp;id={q}\">viewer (3.0)</a> \
-             <a href=\"/viewer?v=2&amp;id={q}\">viewer (2.1)</a> \
+            "<li><b>{label}</b> &mdash; <a href=\"/viewer?v=3&amp;id={q}\">OpenSeadragon</a> \
+             <a href=\"/viewer?viewer=mirador&amp;v=3&amp;id={q}\">Mirador</a> \
+             (<a href=\"/viewer?v=2&amp;id={q}\">2.1</a>) \
              <a href=\"/iiif/3/{q}/info.json\">info.json 3.0</a> \
-             <a href=\"/iiif/2/{q}/info.json\">info.json 2.1</a></li>\n"
+             <a href=\"/iiif/2/{q}/info.json\">info.json 2.1</a> \
+             <a href=\"/iiif/manifest/3/{q}\">manifest</a></li>\n"
         ));
     }
     if names.is_empty() {
