@@ -159,9 +159,9 @@ where
 {
     let status = err.raw_response().map(|r| r.status().as_u16());
     match (err.code(), err.message(), status) {
+        (_, _, Some(404)) => format!("{what}: not found (404)"),
         (Some(code), Some(message), _) => format!("{what}: {code}: {message}"),
         (Some(code), None, _) => format!("{what}: {code}"),
-        (None, _, Some(404)) => format!("{what}: not found (404)"),
         (None, _, Some(status)) => format!("{what}: HTTP {status}"),
         _ => format!("{what}: {}", DisplayErrorContext(err)),
     }
