@@ -189,12 +189,16 @@ fn create_metadata_against_a_real_server() {
     scenarios::a_dry_run_writes_nothing(&fx);
     scenarios::filters_and_the_single_object_form(&fx);
     scenarios::missing_and_corrupt_objects_fail_while_the_rest_complete(&fx);
-    scenarios::a_copy_racing_an_overwrite_is_refused(&fx);
-    scenarios::large_objects_are_copied_in_parts_keeping_everything(&fx);
-    scenarios::the_upload_handler_skips_objects_that_carry_metadata(&fx);
-    scenarios::inspect_reads_s3_objects_by_ranges(&fx);
-    scenarios::the_binary_exits_non_zero_and_lists_failures(&fx);
+    copies::every_copy_is_conditional_on_the_etag_that_was_read(&fx);
+    copies::large_objects_are_copied_in_parts_keeping_everything(&fx);
+    handler_cli::the_upload_handler_skips_objects_that_carry_metadata(&fx);
+    handler_cli::inspect_reads_s3_objects_by_ranges(&fx);
+    handler_cli::the_binary_exits_non_zero_and_lists_failures(&fx);
 }
 
+#[path = "create_metadata/copies.rs"]
+mod copies;
+#[path = "create_metadata/handler_cli.rs"]
+mod handler_cli;
 #[path = "create_metadata/scenarios.rs"]
 mod scenarios;
