@@ -21,4 +21,4 @@ pub use object::{head_object, ObjectJob, ObjectState, Outcome};
 pub use progress::ProgressMode;
 pub use run::{list_keys, run, RunOptions, Summary};
 pub use target::{KeyFilter, S3Url};
-pub use upload::{handle_records, parse_s3_event, UploadRecord};
+pub use upload::{handle_records, parse_s3_event, records_from_value, UploadRecord};

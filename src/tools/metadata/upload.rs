@@ -57,7 +57,14 @@ struct Keyed {
 /// Parses an S3 notification event (`{"Records": [...]}`); S3's `s3:TestEvent`, which has
 /// no records, yields none.
 pub fn parse_s3_event(json: &str) -> Result<Vec<UploadRecord>, String> {
-    let event: Event = serde_json::from_str(json).map_err(|e| format!("not an S3 event: {e}"))?;
+    let value = serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
+    records_from_value(value)
+}
+
+/// [`parse_s3_event`] for an event the Lambda runtime already decoded.
+pub fn records_from_value(value: serde_json::Value) -> Result<Vec<UploadRecord>, String> {
+    let event: Event =
+        serde_json::from_value(value).map_err(|e| format!("not an S3 event: {e}"))?;
     event
         .records
         .into_iter()
