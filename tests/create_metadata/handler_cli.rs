@@ -66,6 +66,21 @@ pub fn the_upload_handler_skips_objects_that_carry_metadata(fx: &Fixture) {
     assert_eq!(reads("upload/new%20scan.tif"), reads_before);
     assert_eq!(fx.puts_under("upload/"), copies_before);
     assert!(handle(event("ObjectRemoved:Delete", "upload/done.tif")).is_empty());
+
+    // EventBridge: the key is tried as sent, then decoded when no such object exists.
+    fx.put(
+        "upload/eb scan.tif",
+        fx.image("pyramid.tif"),
+        Upload::default(),
+    );
+    let bridge = |key: &str| {
+        format!(
+            r#"{{"detail-type":"Object Created","source":"aws.s3","detail":{{"bucket":{{"name":"{}"}},"object":{{"key":"{key}"}},"reason":"PutObject"}}}}"#,
+            fx.bucket
+        )
+    };
+    assert_eq!(handle(bridge("upload/eb+scan.tif")), [Outcome::Written]);
+    assert_eq!(handle(bridge("upload/eb scan.tif")), [Outcome::Current]);
 }
 
 pub fn inspect_reads_s3_objects_by_ranges(fx: &Fixture) {

@@ -1,10 +1,14 @@
 //! `create-metadata` on upload: the body of a Lambda function subscribed to the source
 //! bucket's `s3:ObjectCreated:*` notifications.
 //!
-//! The event is parsed with serde structs of the documented S3 notification shape rather
-//! than a Lambda events crate, so this module adds no dependency and a thin binary (or a
-//! test) can call it with any JSON. Keys arrive form-encoded (`+` for a space, `%XX` for
-//! the rest) and are decoded here.
+//! Two event shapes are accepted, parsed with serde structs of their documented shapes
+//! rather than a Lambda events crate (no dependency; a thin binary or a test can pass any
+//! JSON): S3 notifications (`{"Records": [...]}`, what a bucket's own notification
+//! configuration sends) and EventBridge's `Object Created` events (what a rule on a bucket
+//! with EventBridge enabled sends, the only trigger a template can attach to a bucket it
+//! did not create). Notification keys arrive form-encoded (`+` for a space, `%XX` for the
+//! rest) and are decoded. Whether EventBridge encodes keys is not stated in its
+//! documentation, so its key is used as sent and, if no such object exists, decoded.
 //!
 //! Writing the metadata copies the object onto itself, which raises another ObjectCreated
 //! event for the same key. The handler's job is built with `trust_existing`, so that second
@@ -18,17 +22,31 @@ use serde::Deserialize;
 /// One object an upload notification names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadRecord {
-    /// e.g. `ObjectCreated:Put`, `ObjectCreated:Copy`.
+    /// e.g. `ObjectCreated:Put`, `ObjectCreated:Copy` (EventBridge: `ObjectCreated:` and
+    /// its `reason`, e.g. `ObjectCreated:PutObject`).
     pub event_name: String,
     pub bucket: String,
     /// The key, decoded.
     pub key: String,
+    /// A second reading of the key, tried when no object has `key` (EventBridge keys).
+    pub fallback_key: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct Event {
     #[serde(rename = "Records", default)]
     records: Vec<Record>,
+    #[serde(rename = "detail-type")]
+    detail_type: Option<String>,
+    detail: Option<Detail>,
+}
+
+#[derive(Deserialize)]
+struct Detail {
+    bucket: Named,
+    object: Keyed,
+    #[serde(default)]
+    reason: String,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +83,9 @@ pub fn parse_s3_event(json: &str) -> Result<Vec<UploadRecord>, String> {
 pub fn records_from_value(value: serde_json::Value) -> Result<Vec<UploadRecord>, String> {
     let event: Event =
         serde_json::from_value(value).map_err(|e| format!("not an S3 event: {e}"))?;
+    if let (Some(kind), Some(detail)) = (&event.detail_type, event.detail) {
+        return Ok(vec![eventbridge_record(kind, detail)]);
+    }
     event
         .records
         .into_iter()
@@ -73,9 +94,28 @@ pub fn records_from_value(value: serde_json::Value) -> Result<Vec<UploadRecord>,
                 event_name: record.event_name,
                 bucket: record.s3.bucket.name,
                 key: decode_key(&record.s3.object.key)?,
+                fallback_key: None,
             })
         })
         .collect()
+}
+
+/// One EventBridge event is one object; the name follows the notification's form
+/// (`ObjectCreated:...`) so [`handle_records`] filters both kinds alike.
+fn eventbridge_record(kind: &str, detail: Detail) -> UploadRecord {
+    let decoded = decode_key(&detail.object.key).ok();
+    let fallback_key = decoded.filter(|d| *d != detail.object.key);
+    let kind = if kind == "Object Created" {
+        "ObjectCreated"
+    } else {
+        kind
+    };
+    UploadRecord {
+        event_name: format!("{kind}:{}", detail.reason),
+        bucket: detail.bucket.name,
+        key: detail.object.key,
+        fallback_key,
+    }
 }
 
 /// S3 event keys are form-encoded: `+` is a space, `%2B` a plus.
@@ -98,7 +138,12 @@ pub async fn handle_records(
         if !record.event_name.starts_with("ObjectCreated:") {
             continue;
         }
-        let outcome = job.process(&record.bucket, &record.key).await;
+        let mut outcome = job.process(&record.bucket, &record.key).await;
+        if let (Outcome::Failed(why), Some(other)) = (&outcome, &record.fallback_key) {
+            if why.contains("not found") {
+                outcome = job.process(&record.bucket, other).await;
+            }
+        }
         outcomes.push((record.clone(), outcome));
     }
     outcomes
@@ -123,6 +168,25 @@ mod tests {
         assert_eq!(records[0].key, "scans/page one+é.tif");
         assert_eq!(records[0].event_name, "ObjectCreated:Put");
         assert_eq!(records[1].event_name, "ObjectRemoved:Delete");
+    }
+
+    #[test]
+    fn parses_eventbridge_object_created_with_the_key_as_sent_and_decoded() {
+        let json = r#"{"version":"0","detail-type":"Object Created","source":"aws.s3",
+          "detail":{"version":"0","bucket":{"name":"images"},
+                    "object":{"key":"a b+c.tif","size":5},"reason":"PutObject"}}"#;
+        let records = parse_s3_event(json).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].event_name, "ObjectCreated:PutObject");
+        assert_eq!(records[0].key, "a b+c.tif");
+        assert_eq!(records[0].fallback_key.as_deref(), Some("a b c.tif"));
+        let plain = json.replace("a b+c.tif", "plain.tif");
+        assert_eq!(parse_s3_event(&plain).unwrap()[0].fallback_key, None);
+        let deleted = json.replace("Object Created", "Object Deleted");
+        assert_eq!(
+            parse_s3_event(&deleted).unwrap()[0].event_name,
+            "Object Deleted:PutObject"
+        );
     }
 
     #[test]
