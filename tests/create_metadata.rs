@@ -191,6 +191,7 @@ fn create_metadata_against_a_real_server() {
     scenarios::missing_and_corrupt_objects_fail_while_the_rest_complete(&fx);
     copies::every_copy_is_conditional_on_the_etag_that_was_read(&fx);
     copies::large_objects_are_copied_in_parts_keeping_everything(&fx);
+    copies::sse_kms_settings_survive_the_copy(&fx);
     handler_cli::the_upload_handler_skips_objects_that_carry_metadata(&fx);
     handler_cli::inspect_reads_s3_objects_by_ranges(&fx);
     handler_cli::the_binary_exits_non_zero_and_lists_failures(&fx);

@@ -95,3 +95,29 @@ pub fn large_objects_are_copied_in_parts_keeping_everything(fx: &Fixture) {
         "the bytes survive the part copy"
     );
 }
+
+/// SSE-KMS objects keep their key and bucket-key setting (left out, the bucket default
+/// would silently re-encrypt them under another key).
+pub fn sse_kms_settings_survive_the_copy(fx: &Fixture) {
+    let key_id = "arn:aws:kms:us-east-1:123456789012:key/tessera-test";
+    let put = fx
+        .admin
+        .client()
+        .put_object()
+        .bucket(&fx.bucket)
+        .key("kms/scan.tif")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_key_id(key_id)
+        .bucket_key_enabled(true)
+        .body(fx.image("pyramid.tif").into());
+    fx.runtime.block_on(put.send()).unwrap();
+    let summary = fx.run(&fx.options("kms/"));
+    assert_eq!(summary.written, 1, "{summary}");
+    let attrs = fx.head("kms/scan.tif").attributes;
+    assert_eq!(
+        attrs.server_side_encryption,
+        Some(ServerSideEncryption::AwsKms)
+    );
+    assert_eq!(attrs.ssekms_key_id.as_deref(), Some(key_id));
+    assert_eq!(attrs.bucket_key_enabled, Some(true));
+}

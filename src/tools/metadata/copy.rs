@@ -102,8 +102,8 @@ async fn single_copy(
         .set_website_redirect_location(attrs.website_redirect_location.clone())
         .set_storage_class(attrs.storage_class.clone())
         .set_server_side_encryption(attrs.server_side_encryption.clone())
-        .set_ssekms_key_id(attrs.ssekms_key_id.clone())
-        .set_bucket_key_enabled(attrs.bucket_key_enabled)
+        .set_ssekms_key_id(attrs.kms().0)
+        .set_bucket_key_enabled(attrs.kms().1)
         .send()
         .await
         .map_err(|e| sdk_message("copy", &e))?;
@@ -133,8 +133,8 @@ async fn multipart_copy(
         .set_website_redirect_location(attrs.website_redirect_location.clone())
         .set_storage_class(attrs.storage_class.clone())
         .set_server_side_encryption(attrs.server_side_encryption.clone())
-        .set_ssekms_key_id(attrs.ssekms_key_id.clone())
-        .set_bucket_key_enabled(attrs.bucket_key_enabled)
+        .set_ssekms_key_id(attrs.kms().0)
+        .set_bucket_key_enabled(attrs.kms().1)
         .send()
         .await
         .map_err(|e| sdk_message("start multipart copy", &e))?;

@@ -52,6 +52,22 @@ pub struct ObjectAttributes {
     pub sse_customer_algorithm: Option<String>,
 }
 
+impl ObjectAttributes {
+    /// The KMS key and bucket-key setting to send: only with SSE-KMS, since S3 refuses
+    /// them beside SSE-S3 (AES256).
+    pub fn kms(&self) -> (Option<String>, Option<bool>) {
+        let kms = self
+            .server_side_encryption
+            .as_ref()
+            .is_some_and(|sse| sse.as_str().starts_with("aws:kms"));
+        if kms {
+            (self.ssekms_key_id.clone(), self.bucket_key_enabled)
+        } else {
+            (None, None)
+        }
+    }
+}
+
 /// One object as the HEAD saw it.
 #[derive(Clone, Debug)]
 pub struct ObjectState {

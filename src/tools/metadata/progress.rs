@@ -34,6 +34,8 @@ impl ProgressMode {
 /// Counts outcomes as they arrive and shows them.
 pub(crate) struct Progress {
     mode: ProgressMode,
+    /// Names the written count "would write" on the bar.
+    dry_run: bool,
     bar: Option<ProgressBar>,
     written: AtomicUsize,
     current: AtomicUsize,
@@ -42,7 +44,7 @@ pub(crate) struct Progress {
 }
 
 impl Progress {
-    pub(crate) fn new(mode: ProgressMode, total: usize) -> Progress {
+    pub(crate) fn new(mode: ProgressMode, total: usize, dry_run: bool) -> Progress {
         let bar = (mode == ProgressMode::Bar).then(|| {
             let bar =
                 ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
@@ -55,6 +57,7 @@ impl Progress {
         });
         Progress {
             mode,
+            dry_run,
             bar,
             written: AtomicUsize::new(0),
             current: AtomicUsize::new(0),
@@ -81,8 +84,13 @@ impl Progress {
                     bar.println(line);
                 }
                 bar.set_message(format!(
-                    "{} written, {} current, {} failed",
+                    "{} {}, {} current, {} failed",
                     self.written.load(Relaxed),
+                    if self.dry_run {
+                        "would write"
+                    } else {
+                        "written"
+                    },
                     self.current.load(Relaxed),
                     self.failed.load(Relaxed)
                 ));

@@ -149,7 +149,7 @@ pub(crate) async fn process_all(
     concurrency: usize,
     mode: ProgressMode,
 ) -> Vec<(String, Outcome)> {
-    let progress = Arc::new(Progress::new(mode, keys.len()));
+    let progress = Arc::new(Progress::new(mode, keys.len(), job.dry_run));
     let permits = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut tasks = JoinSet::new();
     let mut outcomes = Vec::with_capacity(keys.len());
