@@ -14,3 +14,4 @@ pub mod server;
 pub mod service;
 pub mod source;
 pub mod tiff;
+pub mod tools;

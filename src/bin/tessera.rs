@@ -1,5 +1,9 @@
 //! The `tessera` command line: `tessera serve` runs the standalone server. Every flag is
 //! also an environment variable (see the README), so the same settings drive the Lambda.
+//! `create-metadata`, `convert` and `inspect` are the operator tools (`tools.rs`).
+
+#[path = "tessera/tools.rs"]
+mod tools;
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -27,8 +31,14 @@ enum Command {
         #[arg(long, env = "TESSERA_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
         #[command(flatten)]
-        config: Config,
+        config: Box<Config>,
     },
+    /// Write width, height, levels and tile size of S3 images into their user metadata.
+    CreateMetadata(tools::CreateMetadata),
+    /// Make a pyramid TIFF (JPEG Q85 YCbCr, 512 tiles, metadata stripped by default).
+    Convert(tools::Convert),
+    /// Show an image's levels, tiles and compression, and what will make serving it slow.
+    Inspect(tools::Inspect),
 }
 
 fn main() -> ExitCode {
@@ -41,10 +51,17 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Serve { listen, config } => runtime.block_on(serve(listen, config)),
+        Command::Serve { listen, config } => {
+            runtime.block_on(serve(listen, *config)).map(|()| true)
+        }
+        Command::CreateMetadata(args) => runtime.block_on(args.run()),
+        Command::Convert(args) => args.run(),
+        Command::Inspect(args) => runtime.block_on(args.run()),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        // The command ran and reported its failures (e.g. some objects failed).
+        Ok(false) => ExitCode::FAILURE,
         Err(err) => {
             eprintln!("tessera: {err}");
             ExitCode::FAILURE

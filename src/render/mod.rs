@@ -12,6 +12,7 @@ mod cache;
 mod crop;
 mod encode;
 mod error;
+mod file_convert;
 mod job;
 mod load;
 mod materialise;
@@ -33,6 +34,7 @@ mod tests;
 
 pub use cache::{CacheStats, OpenedImageCache};
 pub use error::{RenderError, RenderErrorKind};
+pub use file_convert::FileImage;
 pub use job::{Loader, RenderJob, Rendered};
 pub use renderer::Renderer;
 pub use vips_runtime::{init, version};

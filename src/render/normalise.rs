@@ -16,6 +16,11 @@ use super::vips_ffi::{
 use super::vips_image::VipsImage;
 
 pub(crate) fn apply(image: VipsImage, _context: &StepContext) -> Result<VipsImage, RenderError> {
+    to_8bit(image)
+}
+
+/// 8-bit sRGB, or 8-bit grey for grey images, alpha kept (also used by `convert`).
+pub(crate) fn to_8bit(image: VipsImage) -> Result<VipsImage, RenderError> {
     let interpretation = image.interpretation();
     let grey = matches!(
         interpretation,

@@ -78,6 +78,14 @@ extern "C" {
         option_string: *const c_char,
         ...
     ) -> *mut VipsImage;
+    // VipsImage *vips_image_new_from_file(const char *name, ...);
+    // int vips_image_write_to_file(VipsImage *image, const char *name, ...);
+    pub(crate) fn vips_image_new_from_file(name: *const c_char, ...) -> *mut VipsImage;
+    pub(crate) fn vips_image_write_to_file(
+        image: *mut VipsImage,
+        name: *const c_char,
+        ...
+    ) -> c_int;
     pub(crate) fn vips_image_write_to_buffer(
         image: *mut VipsImage,
         suffix: *const c_char,

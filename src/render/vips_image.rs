@@ -88,6 +88,28 @@ impl VipsImage {
         wrap(0, out, "load")
     }
 
+    /// Opens a file; `name` may carry a libvips option string, e.g. `"in.tif[page=1]"`.
+    pub(crate) fn from_file(name: &str) -> Result<Self, RenderError> {
+        let name = c_string(name)?;
+        // SAFETY: NUL-terminated name; the variadic list is just the terminating NULL.
+        let out = unsafe { ffi::vips_image_new_from_file(name.as_ptr(), ptr::null::<c_void>()) };
+        wrap(0, out, "load file")
+    }
+
+    /// Saves with the saver `name`'s suffix chooses, configured by its option string, e.g.
+    /// `"out.tif[tile,pyramid,compression=jpeg,Q=85]"`.
+    pub(crate) fn write_to_file(&self, name: &str) -> Result<(), RenderError> {
+        let name = c_string(name)?;
+        // SAFETY: live input, NUL-terminated name, NULL terminator.
+        let status = unsafe {
+            ffi::vips_image_write_to_file(self.ptr(), name.as_ptr(), ptr::null::<c_void>())
+        };
+        if status != 0 {
+            return Err(RenderError::internal(format!("save: {}", take_error())));
+        }
+        Ok(())
+    }
+
     pub(crate) fn width(&self) -> u32 {
         // SAFETY: live image; a plain getter.
         unsafe { ffi::vips_image_get_width(self.ptr()) }.max(0) as u32

@@ -1,10 +1,10 @@
 //! Image facts stored as S3 user metadata, so `info.json` can skip reading the image.
 //!
-//! Two spellings are in use: our own (`width`, `height`, `pages`, `tilewidth`,
-//! `tileheight`, `tilesize`) and serverless-iiif's (`iiif-width`, `iiif-height`,
-//! `iiif-pages`, `iiif-tilesize`, `iiif-tilewidth`, `iiif-tileheight`), which its
-//! create-metadata tool writes. Buckets migrated from it carry the second form, so both are
-//! read. The SDK hands us the keys without the `x-amz-meta-` prefix; header names are
+//! Two spellings are in use: plain (`width`, `height`, `pages`, `tilewidth`,
+//! `tileheight`, `tilesize`) and prefixed (`iiif-width`, `iiif-height`, `iiif-pages`,
+//! `iiif-tilesize`, `iiif-tilewidth`, `iiif-tileheight`), which serverless-iiif's
+//! create-metadata tool and ours (`tools::metadata`) write. serverless-iiif v8 reads both,
+//! and so do we. The SDK hands us the keys without the `x-amz-meta-` prefix; header names are
 //! case-insensitive, so keys are matched without regard to case.
 //!
 //! Metadata is a hint: anything missing, zero or unparsable is treated as absent, and when
@@ -38,7 +38,9 @@ pub fn metadata_dimensions(meta: &HashMap<String, String>) -> Option<MetaFacts> 
 }
 
 /// The positive number stored under `name` or `iiif-name`; the plain spelling wins when
-/// both are present, being the one our own tool writes.
+/// both are present, as it does in serverless-iiif, so both servers read one object alike.
+/// `create-metadata` writes the `iiif-` spelling and removes plain keys it replaces, so on
+/// an object it wrote the two never disagree.
 fn number(meta: &HashMap<String, String>, name: &str) -> Option<u32> {
     let prefixed = format!("iiif-{name}");
     let found = [name, prefixed.as_str()].into_iter().find_map(|wanted| {

@@ -67,7 +67,13 @@ pub fn free_port() -> u16 {
 /// its response reaches the client.
 pub struct CountingProxy {
     pub endpoint: String,
-    log: Arc<Mutex<Vec<String>>>,
+    log: Arc<Mutex<Vec<Logged>>>,
+}
+
+/// One forwarded request: its log line and its headers (names lowercased).
+struct Logged {
+    line: String,
+    headers: HashMap<String, String>,
 }
 
 impl CountingProxy {
@@ -92,20 +98,29 @@ impl CountingProxy {
     /// Requests with `method` whose path (without query) ends with `key`; the SDK adds
     /// queries such as `?x-id=GetObject`.
     pub fn requests(&self, method: &str, key: &str) -> Vec<String> {
+        self.matching(method, key, |l| l.line.clone())
+    }
+
+    /// The value of header `name` (lowercase) on each request `requests` would list.
+    pub fn header_values(&self, method: &str, key: &str, name: &str) -> Vec<Option<String>> {
+        self.matching(method, key, |l| l.headers.get(name).cloned())
+    }
+
+    fn matching<T>(&self, method: &str, key: &str, pick: impl Fn(&Logged) -> T) -> Vec<T> {
         let log = self.log.lock().unwrap();
-        let wanted = |line: &&String| {
-            let mut words = line.split(' ');
+        let wanted = |logged: &&Logged| {
+            let mut words = logged.line.split(' ');
             words.next() == Some(method)
                 && words
                     .next()
                     .is_some_and(|p| p.split('?').next().unwrap().ends_with(key))
         };
-        log.iter().filter(wanted).cloned().collect()
+        log.iter().filter(wanted).map(pick).collect()
     }
 }
 
 /// Copies requests from client to server, logging each head and passing bodies through.
-fn forward_requests(mut client: TcpStream, mut server: TcpStream, log: &Mutex<Vec<String>>) {
+fn forward_requests(mut client: TcpStream, mut server: TcpStream, log: &Mutex<Vec<Logged>>) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     loop {
@@ -119,12 +134,11 @@ fn forward_requests(mut client: TcpStream, mut server: TcpStream, log: &Mutex<Ve
                 .collect();
             let request_line: Vec<&str> = head.lines().next().unwrap_or("").split(' ').collect();
             let range = headers.get("range").map_or("", String::as_str);
-            log.lock()
-                .unwrap()
-                .push(format!("{} {} {range}", request_line[0], request_line[1]));
+            let line = format!("{} {} {range}", request_line[0], request_line[1]);
             let body: usize = headers
                 .get("content-length")
                 .map_or(0, |v| v.parse().unwrap());
+            log.lock().unwrap().push(Logged { line, headers });
             while buf.len() < end + 4 + body {
                 let n = client.read(&mut chunk).unwrap_or(0);
                 if n == 0 {

@@ -1,0 +1,54 @@
+//! The create-metadata-on-upload Lambda: S3 `ObjectCreated` notifications in, image facts
+//! written into each new object's metadata (see `tessera::tools::metadata::upload`).
+//!
+//! Thin on purpose: the work is the library's `handle_records`, tested against a real
+//! S3-compatible server. The client is built once per container, with the function role's
+//! credentials and `AWS_REGION` from the Lambda environment. An invocation fails when any
+//! object failed, so the failure shows in the function's error metrics and, after the
+//! platform's two retries of an asynchronous event, in its on-failure destination; objects
+//! already done are skipped on retry by their metadata.
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::{json, Value};
+use tessera::tools::metadata::{
+    handle_records, records_from_value, CopyPolicy, ObjectJob, Outcome,
+};
+use tessera::tools::s3_args::S3Args;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tessera::logging::init(tessera::config::LogFormat::Json);
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    let s3 = S3Args {
+        s3_endpoint: std::env::var("TESSERA_S3_ENDPOINT").ok(),
+        s3_path_style: std::env::var("TESSERA_S3_PATH_STYLE").is_ok_and(|v| v == "true"),
+        region,
+    };
+    let job = ObjectJob {
+        store: s3.store().await,
+        dry_run: false,
+        policy: CopyPolicy::default(),
+        trust_existing: true,
+    };
+    let job = &job;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let records = records_from_value(event.payload)?;
+        let outcomes = handle_records(job, &records).await;
+        let mut failed = 0;
+        for (record, outcome) in &outcomes {
+            let text = match outcome {
+                Outcome::Failed(why) => {
+                    failed += 1;
+                    format!("failed: {why}")
+                }
+                other => format!("{other:?}").to_lowercase(),
+            };
+            tracing::info!(bucket = %record.bucket, key = %record.key, outcome = %text, "create-metadata");
+        }
+        if failed > 0 {
+            return Err(Error::from(format!("{failed} of {} objects failed", outcomes.len())));
+        }
+        Ok::<Value, Error>(json!({ "objects": outcomes.len() }))
+    }))
+    .await
+}
