@@ -3,6 +3,8 @@
 //! buffered-response ceiling), and the events themselves.
 #![allow(dead_code)]
 
+pub mod emulator;
+
 use image::{Rgb, RgbImage};
 use std::path::{Path, PathBuf};
 
