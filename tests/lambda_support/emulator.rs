@@ -42,12 +42,16 @@ pub struct Invocation {
 struct Pending {
     id: String,
     event: Value,
-    reply: oneshot::Sender<Response<Full<Bytes>>>,
+    reply: Reply,
 }
+
+/// Where the answer to one invocation goes.
+type Reply = oneshot::Sender<Response<Full<Bytes>>>;
 
 #[derive(Default)]
 struct State {
-    waiting: Mutex<Vec<(String, oneshot::Sender<Response<Full<Bytes>>>)>>,
+    /// Invocations handed to the function and not yet answered, by request id.
+    waiting: Mutex<Vec<(String, Reply)>>,
     invocations: Mutex<Vec<Invocation>>,
     init_error: Mutex<Option<String>>,
 }
