@@ -54,6 +54,8 @@ struct State {
     waiting: Mutex<Vec<(String, Reply)>>,
     invocations: Mutex<Vec<Invocation>>,
     init_error: Mutex<Option<String>>,
+    /// Set once the function has asked for its first invocation (it is initialised).
+    polled: std::sync::atomic::AtomicBool,
 }
 
 pub struct Emulator {
@@ -94,6 +96,10 @@ impl Emulator {
 
     pub fn invocations(&self) -> Vec<Invocation> {
         self.state.invocations.lock().unwrap().clone()
+    }
+
+    pub fn polled(&self) -> bool {
+        self.state.polled.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn init_error(&self) -> Option<String> {
@@ -142,6 +148,9 @@ async fn runtime_api(
         return simple(StatusCode::NOT_FOUND, "unknown path");
     };
     if rest == "invocation/next" {
+        state
+            .polled
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let Some(pending) = queue.lock().await.recv().await else {
             return simple(StatusCode::INTERNAL_SERVER_ERROR, "emulator stopped");
         };
@@ -343,7 +352,30 @@ impl Function {
             .stdout(std::process::Stdio::null())
             .stderr(stderr);
         let child = command.spawn().expect("the function starts");
-        Function { child, log }
+        let mut function = Function { child, log };
+        function.wait_ready(emulator);
+        function
+    }
+
+    /// Waits for the first poll of the Runtime API; a process that exits first (a missing
+    /// library, a bad configuration) fails the test at once with its log.
+    fn wait_ready(&mut self, emulator: &Emulator) {
+        for _ in 0..600 {
+            if emulator.polled() {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "the function exited ({status}) before polling:\n{}",
+                    self.log_text()
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!(
+            "the function did not poll within 60 s:\n{}",
+            self.log_text()
+        );
     }
 
     pub fn log_text(&self) -> String {

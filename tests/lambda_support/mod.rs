@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod emulator;
+pub mod round_trip;
 
 use image::{Rgb, RgbImage};
 use std::path::{Path, PathBuf};
