@@ -7,8 +7,9 @@
 //! need newer symbols, which is why the loader and libc are bundled (checked below too).
 //!
 //! Needs root (chroot) and the zip, so it is ignored by default; `scripts/test` builds the
-//! zip and runs it: `TESSERA_LAMBDA_ZIP=var/lambda/tessera-lambda-x86_64.zip cargo
-//! nextest run --run-ignored only --test lambda_package`.
+//! zips and runs it: `TESSERA_LAMBDA_ZIP=var/lambda/tessera-lambda-x86_64.zip cargo
+//! nextest run --run-ignored only --test lambda_package`, and for arm64 with
+//! `TESSERA_LAMBDA_RUNNER=/usr/bin/qemu-aarch64-static` too.
 
 mod common;
 mod lambda_support;
@@ -79,11 +80,19 @@ async fn packaged_bootstrap_serves_from_an_empty_root() {
         assert!(!root.path().join(system).exists());
     }
 
+    // A bundle for another architecture (arm64) runs under a static user-mode emulator
+    // copied into the root (qemu-aarch64-static), which loads the bundled loader itself.
+    let runner = std::env::var_os("TESSERA_LAMBDA_RUNNER").map(|path| {
+        std::fs::copy(&path, root.path().join("runner")).unwrap();
+        "/runner"
+    });
+
     let emulator = Emulator::start().await;
     // env_clear() below also clears the PATH the program is looked up in.
     let mut command = Command::new("/usr/sbin/chroot");
+    command.arg(root.path());
+    command.args(runner);
     command
-        .arg(root.path())
         .arg("/var/task/bootstrap")
         .env_clear()
         .env("LAMBDA_TASK_ROOT", "/var/task")
