@@ -28,23 +28,28 @@ pub fn service_request(req: lambda_http::Request) -> http::Request<()> {
     http::Request::from_parts(parts, ())
 }
 
+/// A deadline further in the past than this is not a real one: Lambda's longest timeout is
+/// 15 minutes, but local emulators send placeholders (`cargo lambda watch` sends 600000,
+/// ten minutes after 1970), which would otherwise turn every render into a 503.
+const IMPLAUSIBLY_PAST: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The invocation's deadline as an `Instant`, from the epoch milliseconds the Runtime API
-/// gives. A context without one (a unit test, a hand-made event) has no deadline.
+/// gives. A context without one (a unit test, a hand-made event), or with a placeholder,
+/// has no deadline.
 fn deadline_of(context: &Context) -> Option<Deadline> {
     if context.deadline == 0 {
         return None;
     }
-    Some(deadline_from(
-        context.deadline(),
-        SystemTime::now(),
-        Instant::now(),
-    ))
+    deadline_from(context.deadline(), SystemTime::now(), Instant::now())
 }
 
-/// Maps a wall-clock deadline onto the monotonic clock; one already past maps to `now`.
-fn deadline_from(deadline: SystemTime, now: SystemTime, now_instant: Instant) -> Deadline {
-    let left = deadline.duration_since(now).unwrap_or(Duration::ZERO);
-    Deadline(now_instant + left)
+/// Maps a wall-clock deadline onto the monotonic clock; one just past maps to `now`.
+fn deadline_from(deadline: SystemTime, now: SystemTime, now_instant: Instant) -> Option<Deadline> {
+    match deadline.duration_since(now) {
+        Ok(left) => Some(Deadline(now_instant + left)),
+        Err(past) if past.duration() > IMPLAUSIBLY_PAST => None,
+        Err(_) => Some(Deadline(now_instant)),
+    }
 }
 
 /// Answers one Lambda HTTP request through the service.
@@ -75,9 +80,11 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let instant = Instant::now();
         let ahead = deadline_from(now + Duration::from_millis(2500), now, instant);
-        assert_eq!(ahead, Deadline(instant + Duration::from_millis(2500)));
+        assert_eq!(ahead, Some(Deadline(instant + Duration::from_millis(2500))));
         let past = deadline_from(now - Duration::from_secs(1), now, instant);
-        assert_eq!(past, Deadline(instant));
+        assert_eq!(past, Some(Deadline(instant)));
+        let placeholder = SystemTime::UNIX_EPOCH + Duration::from_millis(600_000);
+        assert_eq!(deadline_from(placeholder, now, instant), None);
     }
 
     #[test]
