@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod iiif;
+pub mod lambda;
 pub mod logging;
 pub mod render;
 pub mod server;

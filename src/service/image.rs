@@ -5,7 +5,7 @@ use super::error::{ErrorKind, ServiceError};
 use super::info::image_base;
 use super::resolve::{self, Resolved};
 use super::respond::{etag, matches_if_none_match, set};
-use super::{public_url, App, RequestStats};
+use super::{public_url, App, Deadline, RequestStats};
 use crate::iiif::{canonical_request, plan, profile_uri, Dimensions, ImageRequest, Version};
 use crate::render::{Loader, RenderError, RenderErrorKind, RenderJob, Rendered};
 use crate::source::Source;
@@ -52,7 +52,8 @@ pub(crate) async fn respond(
         },
         plan,
     };
-    let rendered = render(app, job, stats).await?;
+    let deadline = req.extensions().get::<Deadline>().copied();
+    let rendered = render(app, job, deadline, stats).await?;
 
     let mut resp = app
         .policy
@@ -68,13 +69,20 @@ pub(crate) async fn respond(
 }
 
 /// Runs a render on the blocking pool once a slot is free; a request that waits too long
-/// for a slot gets 503 rather than piling up.
+/// for a slot, or whose render would outlive the invocation's deadline, gets 503 rather
+/// than piling up or being killed mid-answer. An abandoned render keeps its slot until
+/// libvips really returns, so slots still bound the renders actually running.
 async fn render(
     app: &App,
     job: RenderJob,
+    deadline: Option<Deadline>,
     stats: &mut RequestStats,
 ) -> Result<Rendered, ServiceError> {
-    let permit = tokio::time::timeout(app.config.queue_timeout(), app.render_slots.acquire())
+    let budget = deadline.map(|d| d.budget()).transpose()?;
+    let queue_wait = budget.map_or(app.config.queue_timeout(), |b| {
+        b.min(app.config.queue_timeout())
+    });
+    let permit = tokio::time::timeout(queue_wait, Arc::clone(&app.render_slots).acquire_owned())
         .await
         .map_err(|_| {
             ServiceError::new(
@@ -83,14 +91,23 @@ async fn render(
             )
         })?
         .map_err(|_| ServiceError::new(ErrorKind::Unavailable, "render slots closed"))?;
+    let budget = deadline.map(|d| d.budget()).transpose()?;
     let renderer = Arc::clone(&app.renderer);
     let started = Instant::now();
-    let result = tokio::task::spawn_blocking(move || renderer.render(&job))
-        .await
-        .map_err(|e| ServiceError::new(ErrorKind::Internal, format!("render task: {e}")))?;
-    drop(permit);
+    let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        renderer.render(&job)
+    });
+    let joined = match budget {
+        Some(budget) => tokio::time::timeout(budget, task).await.map_err(|_| {
+            ServiceError::new(ErrorKind::Unavailable, "render abandoned at the deadline")
+        })?,
+        None => task.await,
+    };
     stats.render_ms = Some(started.elapsed().as_millis());
-    result.map_err(render_error)
+    joined
+        .map_err(|e| ServiceError::new(ErrorKind::Internal, format!("render task: {e}")))?
+        .map_err(render_error)
 }
 
 fn render_error(err: RenderError) -> ServiceError {

@@ -4,6 +4,7 @@
 //! [`App`] built once at start. Routing, IIIF headers, caching headers and the mapping of
 //! every error to a status live here and nowhere else.
 
+mod deadline;
 mod error;
 mod flight_cache;
 mod image;
@@ -15,6 +16,7 @@ mod respond;
 mod store;
 mod viewer;
 
+pub use deadline::{Deadline, DEADLINE_MARGIN};
 pub use error::{ErrorKind, ServiceError};
 pub use store::{Opened, Store, StoreCounters};
 
@@ -38,7 +40,7 @@ pub struct App {
     store: Store,
     renderer: Arc<Renderer>,
     facts: FactsCache,
-    render_slots: Semaphore,
+    render_slots: Arc<Semaphore>,
     policy: Policy,
     limits: Limits,
 }
@@ -75,7 +77,7 @@ impl App {
         Ok(App {
             renderer: Arc::new(renderer),
             facts: FactsCache::new(config.info_cache_entries, None),
-            render_slots: Semaphore::new(slots),
+            render_slots: Arc::new(Semaphore::new(slots)),
             policy,
             limits,
             store,

@@ -1,0 +1,52 @@
+//! `bootstrap`: the AWS Lambda front door (runtime `provided.al2023`).
+//!
+//! Everything is built once at init, before the first invocation: configuration from the
+//! environment (the same `TESSERA_*` variables as `tessera serve`), the store and its S3
+//! client, the caches, and libvips with as many threads as the function has vCPUs (the
+//! render concurrency defaults to the CPUs this process may use, which Lambda sizes with
+//! the memory setting). Logs are JSON lines unless `TESSERA_LOG_FORMAT` says otherwise.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use tessera::config::{Config, LogFormat};
+use tessera::service::App;
+
+fn main() -> ExitCode {
+    let mut config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("bootstrap: bad configuration: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if std::env::var_os("TESSERA_LOG_FORMAT").is_none() {
+        // CloudWatch wants one object per line; text is the default for terminals.
+        config.log_format = LogFormat::Json;
+    }
+    tessera::logging::init(config.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("bootstrap: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Init and the invocation loop are two futures, not one: together (the AWS config
+    // loader inside the runtime's service stack) they exceed the compiler's type depth.
+    let threads = config.render_slots();
+    let app = match runtime.block_on(App::new(config)) {
+        Ok(app) => Arc::new(app),
+        Err(err) => {
+            tracing::error!(error = %err, "bootstrap failed to initialise");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(libvips_threads = threads, "tessera lambda initialised");
+    match runtime.block_on(tessera::lambda::run(app)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "bootstrap failed");
+            ExitCode::FAILURE
+        }
+    }
+}
