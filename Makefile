@@ -5,6 +5,10 @@
 # TESSERA_ARCH, which must match the template's Architecture parameter.
 TESSERA_ARCH ?= arm64
 
-.PHONY: build-TesseraFunction
+.PHONY: build-TesseraFunction build-MetadataFunction
 build-TesseraFunction:
 	scripts/package-lambda --stage "$(ARTIFACTS_DIR)" $(TESSERA_ARCH)
+
+# The optional create-metadata-on-upload function (parameter CreateMetadataOnUpload).
+build-MetadataFunction:
+	scripts/package-lambda --bin metadata-bootstrap --stage "$(ARTIFACTS_DIR)" $(TESSERA_ARCH)
