@@ -12,8 +12,7 @@ mod common;
 use aws_sdk_s3::types::{ServerSideEncryption, StorageClass, Tag};
 use common::s3::{CountingProxy, Server};
 use std::collections::HashMap;
-use std::sync::Arc;
-use tessera::source::{BlockCache, S3Credentials, S3Settings, S3Store};
+use tessera::source::S3Store;
 use tessera::tools::metadata::*;
 use tokio::runtime::Runtime;
 
@@ -29,14 +28,7 @@ pub struct Fixture {
 }
 
 pub async fn store(endpoint: &str) -> S3Store {
-    let mut settings = S3Settings::new("us-east-1");
-    settings.endpoint_url = Some(endpoint.to_owned());
-    settings.force_path_style = true;
-    settings.credentials = S3Credentials::Static {
-        access_key_id: "tessera-test".into(),
-        secret_access_key: "tessera-test".into(),
-    };
-    S3Store::new(&settings, Arc::new(BlockCache::new(64 * 1024, 16 << 20))).await
+    common::s3::test_store(endpoint, 64 * 1024, 16 << 20).await
 }
 
 /// The attributes an upload may carry; `None` leaves each out.

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use tessera::config::Config;
-use tessera::source::{BlockCache, S3Credentials, S3Settings, S3Store};
+use tessera::source::S3Store;
 
 const PYRAMID_DIRECTORIES: usize = 7;
 
@@ -30,14 +30,7 @@ fn large_pyramid() -> Vec<u8> {
 }
 
 async fn store(endpoint: &str) -> S3Store {
-    let mut settings = S3Settings::new("us-east-1");
-    settings.endpoint_url = Some(endpoint.to_owned());
-    settings.force_path_style = true;
-    settings.credentials = S3Credentials::Static {
-        access_key_id: "tessera-test".into(),
-        secret_access_key: "tessera-test".into(),
-    };
-    S3Store::new(&settings, Arc::new(BlockCache::new(64 * 1024, 256 << 20))).await
+    common::s3::test_store(endpoint, 64 * 1024, 256 << 20).await
 }
 
 async fn put(admin: &S3Store, bucket: &str, key: &str, body: Vec<u8>, meta: &[(&str, &str)]) {

@@ -10,7 +10,6 @@ mod common;
 
 use bytes::Bytes;
 use common::s3::{CountingProxy, Server};
-use std::sync::Arc;
 use tessera::source::*;
 use tokio::runtime::Runtime;
 
@@ -38,15 +37,8 @@ impl Fixture {
 
     /// A store with static test credentials, so the SDK looks up nothing else.
     fn store(&self, endpoint: &str) -> S3Store {
-        let mut settings = S3Settings::new("us-east-1");
-        settings.endpoint_url = Some(endpoint.to_owned());
-        settings.force_path_style = true;
-        settings.credentials = S3Credentials::Static {
-            access_key_id: "tessera-test".into(),
-            secret_access_key: "tessera-test".into(),
-        };
-        let cache = Arc::new(BlockCache::new(BLOCK, 64 << 20));
-        self.runtime.block_on(S3Store::new(&settings, cache))
+        let store = common::s3::test_store(endpoint, BLOCK, 64 << 20);
+        self.runtime.block_on(store)
     }
 
     /// Uploads `body` under `key` with user metadata; returns the ETag S3 gave it.
