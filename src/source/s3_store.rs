@@ -16,6 +16,7 @@ use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
+use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 use std::collections::HashMap;
@@ -74,6 +75,34 @@ pub struct ObjectHead {
     pub content_type: Option<String>,
     /// User metadata, keys without the `x-amz-meta-` prefix (see [`super::metadata_dimensions`]).
     pub metadata: HashMap<String, String>,
+}
+
+impl ObjectHead {
+    /// The facts a HEAD answer gives (also used by tools that HEAD for more attributes).
+    pub fn from_output(
+        bucket: &str,
+        key: &str,
+        out: &HeadObjectOutput,
+    ) -> Result<Self, SourceError> {
+        let length = out.content_length().unwrap_or(0);
+        let content_length = u64::try_from(length).map_err(|_| {
+            SourceError::new(
+                SourceErrorKind::Other,
+                format!("HEAD s3://{bucket}/{key}: length {length}"),
+            )
+        })?;
+        Ok(ObjectHead {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            content_length,
+            etag: out.e_tag().map(str::to_owned),
+            last_modified: out
+                .last_modified()
+                .and_then(|t| SystemTime::try_from(*t).ok()),
+            content_type: out.content_type().map(str::to_owned),
+            metadata: out.metadata().cloned().unwrap_or_default(),
+        })
+    }
 }
 
 /// The process's S3 client, its runtime handle, and the shared block cache.
@@ -155,24 +184,7 @@ impl S3Store {
             .send()
             .await;
         let out = out.map_err(|e| from_sdk(e, &format!("HEAD s3://{bucket}/{key}")))?;
-        let length = out.content_length().unwrap_or(0);
-        let content_length = u64::try_from(length).map_err(|_| {
-            SourceError::new(
-                SourceErrorKind::Other,
-                format!("HEAD s3://{bucket}/{key}: length {length}"),
-            )
-        })?;
-        Ok(ObjectHead {
-            bucket: bucket.to_owned(),
-            key: key.to_owned(),
-            content_length,
-            etag: out.e_tag().map(str::to_owned),
-            last_modified: out
-                .last_modified()
-                .and_then(|t| SystemTime::try_from(*t).ok()),
-            content_type: out.content_type().map(str::to_owned),
-            metadata: out.metadata().cloned().unwrap_or_default(),
-        })
+        ObjectHead::from_output(bucket, key, &out)
     }
 
     /// A source reading the object `head` describes, through the shared block cache.

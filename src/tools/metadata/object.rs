@@ -18,7 +18,6 @@ use aws_sdk_s3::types::{ServerSideEncryption, StorageClass};
 use aws_sdk_s3::Client;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 /// What happened to one object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,17 +83,7 @@ pub async fn head_object(client: &Client, bucket: &str, key: &str) -> Result<Obj
         .send()
         .await
         .map_err(|e| sdk_message("HEAD", &e))?;
-    let head = ObjectHead {
-        bucket: bucket.to_owned(),
-        key: key.to_owned(),
-        content_length: out.content_length().unwrap_or(0).max(0) as u64,
-        etag: out.e_tag().map(str::to_owned),
-        last_modified: out
-            .last_modified()
-            .and_then(|t| SystemTime::try_from(*t).ok()),
-        content_type: out.content_type().map(str::to_owned),
-        metadata: out.metadata().cloned().unwrap_or_default(),
-    };
+    let head = ObjectHead::from_output(bucket, key, &out).map_err(|e| e.detail().to_owned())?;
     let attributes = ObjectAttributes {
         content_type: out.content_type().map(str::to_owned),
         cache_control: out.cache_control().map(str::to_owned),
