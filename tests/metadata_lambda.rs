@@ -153,14 +153,5 @@ fn the_lambda_binary_writes_metadata_for_uploads() {
 }
 
 async fn create_metadata_store(endpoint: &str) -> tessera::source::S3Store {
-    use tessera::source::*;
-    let mut settings = S3Settings::new("us-east-1");
-    settings.endpoint_url = Some(endpoint.to_owned());
-    settings.force_path_style = true;
-    settings.credentials = S3Credentials::Static {
-        access_key_id: "tessera-test".into(),
-        secret_access_key: "tessera-test".into(),
-    };
-    let cache = std::sync::Arc::new(BlockCache::new(65_536, 1 << 20));
-    S3Store::new(&settings, cache).await
+    common::s3::test_store(endpoint, 65_536, 1 << 20).await
 }
