@@ -61,12 +61,24 @@ fn tiles_from_s3_cost_a_few_ranged_gets() {
             .send()
             .await
             .unwrap();
+        // What `create-metadata` writes: size, tile size and the seven stored levels.
+        let levels = "30000x20000,15000x10000,7500x5000,3750x2500,1875x1250,937x625,468x312";
         let meta = [
             ("width", "30000"),
             ("height", "20000"),
             ("tilewidth", "512"),
+            ("iiif-levels", levels),
         ];
         put(&admin, &bucket, "meta/huge.tif", pyramid.clone(), &meta).await;
+        // serverless-iiif's keys alone say nothing of the levels.
+        put(
+            &admin,
+            &bucket,
+            "sizes/huge.tif",
+            pyramid.clone(),
+            &meta[..3],
+        )
+        .await;
         put(&admin, &bucket, "plain/huge.tif", pyramid, &[]).await;
         let jpeg = std::fs::read(common::fixture_dir().path().join("quad.jpg")).unwrap();
         put(&admin, &bucket, "photo.jpg", jpeg, &[]).await;
@@ -82,6 +94,18 @@ fn tiles_from_s3_cost_a_few_ranged_gets() {
     assert_eq!(resp.status(), 200);
     assert_eq!(proxy.requests("HEAD", "meta/huge.tif").len(), 1);
     assert_eq!(proxy.requests("GET", "meta/huge.tif").len(), 0);
+    let from_meta = resp.body().clone();
+
+    // Metadata without levels: the directories are walked, and the answer is the same.
+    let resp = get("/iiif/3/sizes%2Fhuge.tif/info.json");
+    assert_eq!(resp.status(), 200);
+    let walk_gets = proxy.requests("GET", "sizes/huge.tif").len();
+    assert!(
+        (1..=PYRAMID_DIRECTORIES + 2).contains(&walk_gets),
+        "{walk_gets}"
+    );
+    let same = String::from_utf8_lossy(resp.body()).replace("sizes%2F", "meta%2F");
+    assert_eq!(same, String::from_utf8_lossy(&from_meta));
 
     // info.json without metadata: the directories, read exactly, a few KiB.
     let before = counters.stats();

@@ -200,10 +200,7 @@ mod tests {
             "maxWidth": 10000,
             "maxHeight": 10000,
             "maxArea": 100000000,
-            "sizes": [
-                { "width": 125, "height": 125 }, { "width": 250, "height": 250 },
-                { "width": 500, "height": 500 }, { "width": 1000, "height": 1000 },
-            ],
+            "sizes": [{ "width": 500, "height": 500 }, { "width": 1000, "height": 1000 }],
             "tiles": [{ "width": 512, "height": 512, "scaleFactors": [1, 2] }],
             "preferredFormats": ["webp", "jpg"],
             "rights": "http://creativecommons.org/publicdomain/zero/1.0/",

@@ -62,6 +62,21 @@ pub(crate) mod tests {
         }
     }
 
+    /// The levels `vips tiffsave --pyramid` writes: halving with floor while a side is
+    /// larger than the tile.
+    pub(crate) fn vips_pyramid(width: u32, height: u32, tile: u32) -> ImageFacts {
+        let mut levels = vec![Dimensions { width, height }];
+        while let Some(&last) = levels.last().filter(|d| d.width > tile || d.height > tile) {
+            levels.push(Dimensions::new(last.width / 2, last.height / 2));
+        }
+        ImageFacts {
+            width,
+            height,
+            levels,
+            tile: Some(Dimensions::new(tile, tile)),
+        }
+    }
+
     #[test]
     fn pyramid_helper_shapes() {
         let ceil = pyramid(30000, 20000, true, 512);

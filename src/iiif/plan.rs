@@ -162,22 +162,34 @@ mod tests {
 
     #[test]
     fn every_advertised_tile_reads_its_own_level() {
-        use crate::iiif::level::tests::pyramid;
+        use crate::iiif::level::tests::{pyramid, vips_pyramid};
         let limits = Limits::default();
         for facts in [
             pyramid(30001, 20001, true, 512),
             pyramid(30001, 20001, false, 512),
             pyramid(30000, 20000, true, 512),
             pyramid(30000, 20000, false, 512),
+            vips_pyramid(25167, 12483, 512),
+            vips_pyramid(1025, 600, 512),
         ] {
             let spec = tiles(&facts, &limits);
-            assert_eq!(spec.scale_factors, vec![1, 2, 4, 8, 16, 32, 64]);
+            // One scale factor per stored level: each tile reads the level made for it.
+            let factors: Vec<u32> = (0..facts.levels.len() as u32).map(|k| 1 << k).collect();
+            assert_eq!(spec.scale_factors, factors);
             for version in [Version::V2, Version::V3] {
                 for &s in &spec.scale_factors {
                     let expected_level = (s.trailing_zeros() as usize).min(facts.levels.len() - 1);
                     for (params, w, h) in osd_tiles(version, &facts, spec.size, s) {
                         let plan = plan_path(version, &params, &facts, &limits).unwrap();
-                        assert_eq!(plan.level, expected_level, "{version:?} s={s} {params}");
+                        // Below 100 px one pixel of rounding is over the 1% tolerance (see
+                        // `level`): such a tile may read the next larger level.
+                        let tiny = plan.width.min(plan.height) < 100;
+                        let allowed = expected_level.saturating_sub(usize::from(tiny));
+                        assert!(
+                            (allowed..=expected_level).contains(&plan.level),
+                            "{version:?} s={s} {params}: level {}",
+                            plan.level
+                        );
                         assert_eq!(plan.width, w, "{version:?} {params}");
                         // 2.1 derives the height from the rounded-up `w,` of an edge tile, so
                         // it can exceed the viewer's slot by a pixel or two; that is the
@@ -201,6 +213,7 @@ mod tests {
             ImageFacts::single(30000, 20000),
             pyramid(30000, 20000, true, 512),
             pyramid(30001, 20001, false, 256),
+            crate::iiif::level::tests::vips_pyramid(25167, 12483, 512),
         ];
         for facts in &all_facts {
             for size in sizes(facts, &limits) {

@@ -2,9 +2,12 @@
 //! of the object (the facts cache is keyed by the source's identity, which changes with
 //! the bytes), so a warm request walks no directories.
 //!
-//! info.json needs only sizes: when an S3 object's user metadata carries its width and
-//! height (written by `create-metadata`, or serverless-iiif's `iiif-` keys), the HEAD that
-//! opened it is all we read.
+//! info.json needs only the first image's size, levels and tile size: when an S3 object's
+//! user metadata carries all of them (`create-metadata` writes `iiif-levels` beside the
+//! size and tile keys), the HEAD that opened it is all we read. Metadata without levels
+//! (serverless-iiif's keys, or an older `create-metadata`) cannot say what the walk says,
+//! so the directories are walked: info.json is one answer per image, whatever carried its
+//! facts, because CloudFront keeps it for a year.
 //!
 //! Multi-page documents: `{name};{page}` addresses page `page` (1-based) of a multi-page
 //! TIFF, the same syntax Cantaloupe's meta-identifiers use. Pyramid levels are not pages.
@@ -31,16 +34,17 @@ pub(crate) struct Resolved {
 /// concurrent first requests sharing one walk.
 pub(crate) type FactsCache = FlightCache<Arc<ImageInfo>>;
 
-/// Facts for info.json: from the object's metadata when it has them (first page only;
-/// other pages may differ in size), else from its bytes. Returns the source's identity too.
+/// Facts for info.json: from the object's metadata when it has all of them (first page
+/// only; other pages may differ in size), else from its bytes. Returns the source's
+/// identity too.
 pub(crate) async fn info_facts(
     app: &App,
     identifier: &str,
 ) -> Result<(ImageFacts, String), ServiceError> {
     let (name, page) = split_page(identifier)?;
     let opened = app.store.open(name).await?;
-    if let (0, Some(meta)) = (page, opened.meta()) {
-        return Ok((facts_from_meta(&meta), opened.source.identity().to_string()));
+    if let (0, Some(facts)) = (page, opened.meta().as_ref().and_then(facts_from_meta)) {
+        return Ok((facts, opened.source.identity().to_string()));
     }
     let resolved = resolve_opened(app, identifier, opened, page).await?;
     let identity = resolved.opened.source.identity().to_string();
@@ -85,15 +89,22 @@ async fn resolve_opened(
     })
 }
 
-/// Facts from metadata: one stored level (the real pyramid is read when a tile is asked
-/// for), with the tile size when the metadata names one.
-fn facts_from_meta(meta: &MetaFacts) -> ImageFacts {
-    let mut facts = ImageFacts::single(meta.width, meta.height);
-    facts.tile = meta.tile_width.map(|width| Dimensions {
-        width,
-        height: meta.tile_height.unwrap_or(width),
-    });
-    facts
+/// Facts from metadata, exactly as the walk would give them (levels as stored, the full
+/// resolution's tile size), or `None` when the metadata records no levels.
+fn facts_from_meta(meta: &MetaFacts) -> Option<ImageFacts> {
+    let levels = meta.levels.as_ref()?;
+    Some(ImageFacts {
+        width: meta.width,
+        height: meta.height,
+        levels: levels
+            .iter()
+            .map(|&(width, height)| Dimensions { width, height })
+            .collect(),
+        tile: meta.tile_width.map(|width| Dimensions {
+            width,
+            height: meta.tile_height.unwrap_or(width),
+        }),
+    })
 }
 
 /// Splits `name;N` into the name and the 0-based page; a name without a numeric suffix is

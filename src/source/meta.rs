@@ -4,7 +4,14 @@
 //! `tileheight`, `tilesize`) and prefixed (`iiif-width`, `iiif-height`, `iiif-pages`,
 //! `iiif-tilesize`, `iiif-tilewidth`, `iiif-tileheight`), which serverless-iiif's
 //! create-metadata tool and ours (`tools::metadata`) write. serverless-iiif v8 reads both,
-//! and so do we. The SDK hands us the keys without the `x-amz-meta-` prefix; header names are
+//! and so do we.
+//!
+//! One key is ours alone: `iiif-levels` (or `levels`), the stored levels of the first image,
+//! largest first, as `WxH` joined by commas (`25167x12483,12583x6241,...`; one entry for an
+//! image with no pyramid). info.json lists the real levels as `sizes`, so without this key
+//! metadata cannot say what the directory walk says, and the caller walks instead: one
+//! answer per image, wherever its facts came from. A list that is malformed, does not start
+//! at the full size, or does not shrink is ignored (treated as absent). The SDK hands us the keys without the `x-amz-meta-` prefix; header names are
 //! case-insensitive, so keys are matched without regard to case.
 //!
 //! Metadata is a hint: anything missing, zero or unparsable is treated as absent, and when
@@ -13,7 +20,7 @@
 use std::collections::HashMap;
 
 /// Dimensions read from object metadata.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MetaFacts {
     pub width: u32,
     pub height: u32,
@@ -21,7 +28,13 @@ pub struct MetaFacts {
     pub pages: Option<u32>,
     pub tile_width: Option<u32>,
     pub tile_height: Option<u32>,
+    /// Every stored level of the first image as (width, height), full size first, when
+    /// recorded (`iiif-levels`).
+    pub levels: Option<Vec<(u32, u32)>>,
 }
+
+/// More levels than this is not a pyramid anyone wrote (2^32 px would need 33).
+const MAX_LEVELS: usize = 40;
 
 /// Reads image facts from S3 user metadata; `None` unless both width and height are there.
 pub fn metadata_dimensions(meta: &HashMap<String, String>) -> Option<MetaFacts> {
@@ -34,7 +47,31 @@ pub fn metadata_dimensions(meta: &HashMap<String, String>) -> Option<MetaFacts> 
         pages: number(meta, "pages"),
         tile_width: number(meta, "tilewidth").or(tile_size),
         tile_height: number(meta, "tileheight").or(tile_size),
+        levels: value(meta, "levels").and_then(|text| parse_levels(text, (width, height))),
     })
+}
+
+/// The `iiif-levels` value for `levels` (full size first).
+pub fn format_levels(levels: &[(u32, u32)]) -> String {
+    let parts: Vec<String> = levels.iter().map(|(w, h)| format!("{w}x{h}")).collect();
+    parts.join(",")
+}
+
+/// `WxH,WxH,...` starting at `full`, each level smaller than the one before on one axis at
+/// least and larger on neither; anything else is `None`.
+fn parse_levels(text: &str, full: (u32, u32)) -> Option<Vec<(u32, u32)>> {
+    let levels: Vec<(u32, u32)> = text
+        .split(',')
+        .map(|part| {
+            let (w, h) = part.trim().split_once(['x', 'X'])?;
+            let size = (w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?);
+            (size.0 > 0 && size.1 > 0).then_some(size)
+        })
+        .collect::<Option<_>>()?;
+    let shrinking = levels
+        .windows(2)
+        .all(|pair| pair[1].0 <= pair[0].0 && pair[1].1 <= pair[0].1 && pair[1] != pair[0]);
+    (levels.len() <= MAX_LEVELS && levels.first() == Some(&full) && shrinking).then_some(levels)
 }
 
 /// The positive number stored under `name` or `iiif-name`; the plain spelling wins when
@@ -48,6 +85,17 @@ fn number(meta: &HashMap<String, String>, name: &str) -> Option<u32> {
             .find(|(key, _)| key.eq_ignore_ascii_case(wanted))
             .and_then(|(_, value)| value.trim().parse::<u32>().ok())
             .filter(|&n| n > 0)
+    });
+    found
+}
+
+/// The text stored under `name`, else `iiif-name` (the same precedence as [`number`]).
+fn value<'a>(meta: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    let prefixed = format!("iiif-{name}");
+    let found = [name, prefixed.as_str()].into_iter().find_map(|wanted| {
+        meta.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(wanted))
+            .map(|(_, value)| value.as_str())
     });
     found
 }
@@ -73,6 +121,7 @@ mod tests {
             pages,
             tile_width,
             tile_height,
+            levels: None,
         }
     }
 
@@ -134,5 +183,53 @@ mod tests {
         for (pairs, want) in cases {
             assert_eq!(metadata_dimensions(&meta(pairs)), *want, "{pairs:?}");
         }
+    }
+
+    #[test]
+    fn reads_levels_only_when_they_describe_a_shrinking_pyramid_from_the_full_size() {
+        let full = [("iiif-width", "1025"), ("iiif-height", "600")];
+        type LevelCase = (&'static str, Option<Vec<(u32, u32)>>);
+        let cases: &[LevelCase] = &[
+            ("1025x600,512x300", Some(vec![(1025, 600), (512, 300)])),
+            ("1025x600", Some(vec![(1025, 600)])),
+            (" 1025X600 , 512x300 ", Some(vec![(1025, 600), (512, 300)])),
+            ("512x300", None),
+            ("1025x600,512x300,512x300", None),
+            ("1025x600,2000x300", None),
+            ("1025x600,0x300", None),
+            ("1025x600,", None),
+            ("1025x600;512x300", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            let mut pairs = full.to_vec();
+            pairs.push(("iiif-levels", text));
+            let got = metadata_dimensions(&meta(&pairs)).unwrap();
+            assert_eq!(&got.levels, want, "{text:?}");
+        }
+        let top = MAX_LEVELS as u32 + 1;
+        let many: Vec<String> = (1..=top).rev().map(|w| format!("{w}x1")).collect();
+        let top = top.to_string();
+        let tall = meta(&[
+            ("width", &top),
+            ("height", "1"),
+            ("levels", &many.join(",")),
+        ]);
+        assert_eq!(metadata_dimensions(&tall).unwrap().levels, None);
+        let fits = meta(&[
+            ("width", "40"),
+            ("height", "1"),
+            ("levels", &many[1..].join(",")),
+        ]);
+        assert_eq!(
+            metadata_dimensions(&fits).unwrap().levels.unwrap().len(),
+            MAX_LEVELS
+        );
+        let levels = [(25167, 12483), (12583, 6241), (393, 195)];
+        assert_eq!(format_levels(&levels), "25167x12483,12583x6241,393x195");
+        assert_eq!(
+            parse_levels(&format_levels(&levels), levels[0]),
+            Some(levels.to_vec())
+        );
     }
 }

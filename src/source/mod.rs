@@ -20,7 +20,7 @@ pub use block_cache::{BlockCache, CacheStats, FetchFn};
 pub use error::{SourceError, SourceErrorKind};
 pub use file::{FileSource, FileStore};
 pub use memory::MemorySource;
-pub use meta::{metadata_dimensions, MetaFacts};
+pub use meta::{format_levels, metadata_dimensions, MetaFacts};
 pub use s3::{S3Source, TransferStats};
 pub use s3_store::{ObjectHead, S3Credentials, S3Settings, S3Store};
 pub use whole_cache::{CachedObject, WholeCacheStats, WholeObjectCache};

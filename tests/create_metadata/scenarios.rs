@@ -32,12 +32,12 @@ pub fn writes_readable_metadata_and_keeps_every_attribute(fx: &Fixture) {
         "{pyramid:?}"
     );
     let cases = [
-        ("pyramid.tif", pyramid),
+        ("pyramid.tif", pyramid.clone()),
         (
             "subifd.tif",
             MetaFacts {
                 pages: Some(1),
-                ..pyramid
+                ..pyramid.clone()
             },
         ),
         (
@@ -48,6 +48,7 @@ pub fn writes_readable_metadata_and_keeps_every_attribute(fx: &Fixture) {
                 pages: Some(1),
                 tile_width: None,
                 tile_height: None,
+                levels: Some(vec![(640, 480)]),
             },
         ),
         (
@@ -58,6 +59,7 @@ pub fn writes_readable_metadata_and_keeps_every_attribute(fx: &Fixture) {
                 pages: Some(1),
                 tile_width: None,
                 tile_height: None,
+                levels: Some(vec![(300, 200)]),
             },
         ),
     ];
@@ -65,7 +67,11 @@ pub fn writes_readable_metadata_and_keeps_every_attribute(fx: &Fixture) {
         assert_eq!(expected(fx, name), want, "our reader agrees on {name}");
         let state = fx.head(&format!("keep/{name}"));
         let meta = &state.head.metadata;
-        assert_eq!(metadata_dimensions(meta), Some(want), "{name}: {meta:?}");
+        assert_eq!(
+            metadata_dimensions(meta),
+            Some(want.clone()),
+            "{name}: {meta:?}"
+        );
         assert_eq!(meta["iiif-width"], want.width.to_string(), "{name}");
         assert_eq!(
             fx.body(&format!("keep/{name}")),

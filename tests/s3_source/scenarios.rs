@@ -39,6 +39,7 @@ pub(crate) fn head_reports_size_etag_and_metadata(fx: &Fixture) {
         pages: None,
         tile_width: Some(512),
         tile_height: Some(512),
+        levels: None,
     };
     assert_eq!(metadata_dimensions(&head.metadata), Some(facts));
     let source = store.open(&head);
@@ -67,6 +68,7 @@ pub(crate) fn head_reports_size_etag_and_metadata(fx: &Fixture) {
         pages: Some(3),
         tile_width: Some(256),
         tile_height: None,
+        levels: None,
     };
     assert_eq!(metadata_dimensions(&head.metadata), Some(facts));
     assert_eq!(store.stats().requests, 2);

@@ -4,6 +4,9 @@
 //! `iiif-tilewidth` and `iiif-tileheight`. These are the keys serverless-iiif's own
 //! create-metadata writes, so a bucket prepared by either tool looks the same; Tessera and
 //! serverless-iiif v8 both read them (each also reads the plain spelling, `width`, first).
+//! One more is Tessera's own, `iiif-levels`: the stored levels of the first image, which
+//! info.json lists as `sizes`; with it info.json costs the HEAD alone (without it the
+//! server walks the directories). serverless-iiif ignores keys it does not know.
 //!
 //! Because the plain spelling is read first by both servers, a stale plain `width` left by
 //! some older tool would hide a fresh `iiif-width`. So every dimension key, in either
@@ -18,18 +21,19 @@
 //! so serverless-iiif never asks for a page that is not a level. Non-TIFF images have 1.
 //! Tessera reads `pages` but does not rely on it: it finds the real levels when it renders.
 
-use crate::source::{metadata_dimensions, MetaFacts};
+use crate::source::{format_levels, metadata_dimensions, MetaFacts};
 use crate::tiff::{ImageInfo, LevelLoad};
 use std::collections::HashMap;
 
 /// The dimension key names, without the `iiif-` prefix; both spellings are ours to replace.
-const DIMENSION_KEYS: [&str; 6] = [
+const DIMENSION_KEYS: [&str; 7] = [
     "width",
     "height",
     "pages",
     "tilewidth",
     "tileheight",
     "tilesize",
+    "levels",
 ];
 
 /// The facts `create-metadata` records for an image, in the form the server reads back.
@@ -49,6 +53,7 @@ pub fn facts_to_record(info: &ImageInfo) -> Option<MetaFacts> {
         pages: Some(pages),
         tile_width: facts.tile.map(|t| t.width),
         tile_height: facts.tile.map(|t| t.height),
+        levels: Some(facts.levels.iter().map(|l| (l.width, l.height)).collect()),
     })
 }
 
@@ -74,6 +79,9 @@ pub fn merged(existing: &HashMap<String, String>, facts: &MetaFacts) -> HashMap<
     put("pages", facts.pages);
     put("tilewidth", facts.tile_width);
     put("tileheight", facts.tile_height);
+    if let Some(levels) = &facts.levels {
+        out.insert("iiif-levels".into(), format_levels(levels));
+    }
     out
 }
 
@@ -100,6 +108,7 @@ mod tests {
         pages: Some(5),
         tile_width: Some(512),
         tile_height: Some(512),
+        levels: None,
     };
     const PLAIN: MetaFacts = MetaFacts {
         width: 40,
@@ -107,7 +116,15 @@ mod tests {
         pages: Some(1),
         tile_width: None,
         tile_height: None,
+        levels: None,
     };
+
+    fn with_levels(facts: MetaFacts, levels: &[(u32, u32)]) -> MetaFacts {
+        MetaFacts {
+            levels: Some(levels.to_vec()),
+            ..facts
+        }
+    }
 
     #[test]
     fn merged_keeps_other_keys_replaces_every_dimension_spelling_and_reads_back() {
@@ -118,17 +135,22 @@ mod tests {
             ("iiif-pages", "9"),
             ("widthnote", "kept: not a dimension key"),
         ]);
-        for facts in [TILED, PLAIN] {
+        let pyramid = with_levels(TILED, &[(5000, 3000), (2500, 1500), (1250, 750)]);
+        for facts in [TILED, PLAIN, pyramid, with_levels(PLAIN, &[(40, 30)])] {
             let out = merged(&existing, &facts);
             assert_eq!(out["owner"], "library");
             assert_eq!(out["widthnote"], "kept: not a dimension key");
             assert!(!out.contains_key("Width") && !out.contains_key("tilesize"));
             assert_eq!(out["iiif-width"], facts.width.to_string());
-            assert_eq!(metadata_dimensions(&out), Some(facts));
+            assert_eq!(metadata_dimensions(&out), Some(facts.clone()));
             assert!(is_current(&out, &facts), "{out:?}");
             assert_eq!(merged(&out, &facts), out, "merging twice changes nothing");
         }
         assert!(!merged(&existing, &PLAIN).contains_key("iiif-tilewidth"));
+        let stale = meta(&[("levels", "40x30"), ("IIIF-Levels", "1x1")]);
+        let out = merged(&stale, &with_levels(PLAIN, &[(40, 30), (20, 15)]));
+        assert_eq!(out.len(), 4, "{out:?}");
+        assert_eq!(out["iiif-levels"], "40x30,20x15");
     }
 
     #[test]

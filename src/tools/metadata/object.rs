@@ -107,8 +107,9 @@ pub struct ObjectJob {
     pub dry_run: bool,
     pub policy: CopyPolicy,
     /// Skip, without reading its bytes, any object whose metadata already names a width,
-    /// height and page count. The upload handler sets this: its own copy raises another
-    /// upload event, which must cost one HEAD and end there. The command line leaves it
+    /// height, page count and levels. The upload handler sets this: its own copy raises
+    /// another upload event, which must cost one HEAD and end there. (Objects that carry
+    /// only serverless-iiif's keys are read and get their levels added.) The command line leaves it
     /// off and checks the recorded numbers against the image.
     pub trust_existing: bool,
 }
@@ -129,7 +130,8 @@ impl ObjectJob {
             return Err("encrypted with a customer-provided key (SSE-C): cannot read".into());
         }
         let recorded = metadata_dimensions(&state.head.metadata);
-        if self.trust_existing && recorded.is_some_and(|m| m.pages.is_some()) {
+        if self.trust_existing && recorded.is_some_and(|m| m.pages.is_some() && m.levels.is_some())
+        {
             return Ok(Outcome::Current);
         }
         let facts = self.read_record(&state.head).await?;
