@@ -95,6 +95,19 @@ export function tileScale(rect, size, info) {
 }
 
 /**
+ * A problem when a request names both output sides and they do not have the region's aspect
+ * ratio: a viewer that misreads the levels asks for `0,0,8192,8192/512,438`. Each side may
+ * be a pixel off the exact scale (viewers round up or down), which moves the cross product
+ * `w * region.h - h * region.w` by at most region.w + region.h.
+ */
+export function aspectProblem(rect, size) {
+  if (!size.exact[0] || !size.exact[1]) return null;
+  const skew = Math.abs(size.w * rect.h - size.h * rect.w);
+  if (skew <= rect.w + rect.h) return null;
+  return `aspect differs: region ${rect.w}x${rect.h}, size ${size.w}x${size.h}`;
+}
+
+/**
  * Checks one image response against info.json. Returns { problems, scale }: `scale` is
  * the tile grid's scale factor, or null for a request off the grid (a thumbnail);
  * `problems` lists what is wrong (empty when all is well).
@@ -116,6 +129,8 @@ export function checkImage(url, status, contentType, body, info) {
       problems.push(`decoded ${got.w}x${got.h}, asked for ${want.w}x${want.h}`);
     }
   }
+  const distorted = aspectProblem(rect, want);
+  if (distorted) problems.push(distorted);
   const scale = tileScale(rect, want, info);
   // Every x,y,w,h region a viewer asks for is a tile; only `full` may be a thumbnail.
   if (scale === null && parsed.region !== "full") problems.push("region is off the tile grid");

@@ -2,7 +2,7 @@
 // check that could never fail would show here first.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkImage, imageDimensions, requestedSize, tileScale } from "./tiles.mjs";
+import { aspectProblem, checkImage, imageDimensions, requestedSize, tileScale } from "./tiles.mjs";
 
 // odd-size.tif: 5001x3333, 512 px tiles, scale factors 1..16.
 const info = {
@@ -69,4 +69,25 @@ test("whole checks flag what a viewer must never see", () => {
     "not a region/size this check understands");
   const off = checkImage(url("100,0,512,512", "512,512"), 200, "image/jpeg", jpeg(512, 512), info);
   assert.deepEqual(off.problems, ["region is off the tile grid"]);
+});
+
+test("region and size must share an aspect ratio, within a pixel of rounding", () => {
+  const exact = (w, h) => ({ w, h, exact: [true, true] });
+  const cases = [
+    // [region w, h, size w, h, distorted?]
+    [905, 3333, 113, 416, false],
+    [905, 3333, 114, 417, false],
+    [5001, 3333, 313, 209, false],
+    [8192, 8192, 512, 438, true], // Mirador's OpenSeadragon with misread sizes (issue 9)
+    [5001, 3333, 313, 313, true], // a thumbnail stretched into a square
+    [905, 3333, 113, 425, true],
+  ];
+  for (const [rw, rh, w, h, bad] of cases) {
+    assert.equal(aspectProblem({ w: rw, h: rh }, exact(w, h)) !== null, bad, `${rw}x${rh} -> ${w}x${h}`);
+  }
+  // `w,` leaves the height to the server, so there is nothing to compare.
+  assert.equal(aspectProblem({ w: 8192, h: 8192 }, { w: 512, h: 438, exact: [true, false] }), null);
+  const url = "http://h/iiif/3/odd-size.tif/0,0,4096,4096/512,438/0/default.jpg";
+  const skewed = checkImage(url, 200, "image/jpeg", jpeg(512, 438), info);
+  assert.ok(skewed.problems.some((p) => p.startsWith("aspect differs")), skewed.problems.join());
 });

@@ -1,35 +1,51 @@
 // End-to-end: real viewers in headless Chromium against a running Tessera.
 //
-// For each case (viewer, Image API version, image, drawer) it opens the viewer page, waits for the home
-// view, zooms in two steps and pans, and then fails the case if any request to /iiif/ was
-// not a 200 (info.json, manifest, images), if any image response is not an image of the
-// size its URL asked for, if any tile lies off the info.json tile grid, if zooming never
-// reached finer tiles, if the page threw, or if a screenshot of the view looks blank.
-// Screenshots go to $OUT. Run by scripts/browser-test, which starts the server:
-//   TESSERA_BASE=http://127.0.0.1:PORT OUT=dir CHROMIUM=/usr/bin/chromium node viewers.mjs
+// For each case (source, viewer, Image API version, image, drawer) it opens the viewer
+// page, waits for the home view, zooms in two steps and pans, and then fails the case if any
+// request to /iiif/ was not a 200 (info.json, manifest, images), if any image response is
+// not an image of the size its URL asked for, if a request's region and size differ in
+// aspect ratio, if any tile lies off the info.json tile grid, if the home view draws the
+// image with another aspect ratio than its own, if zooming never reached finer tiles, if
+// the page threw, or if a screenshot of the view looks blank. Screenshots go to $OUT. Run
+// by scripts/browser-test, which starts a server on the file source and one on S3:
+//   TESSERA_BASE=http://127.0.0.1:PORT [TESSERA_S3_BASE=http://127.0.0.1:PORT2] OUT=dir \
+//   CHROMIUM=/usr/bin/chromium node viewers.mjs
 import { chromium } from "playwright-core";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { VIEWERS } from "./drive.mjs";
 import { checkImage, parseImageUrl } from "./tiles.mjs";
-import { blankProblem, pictureStats } from "./pixels.mjs";
+import { aspectOff, blankProblem, drawnExtent, pictureStats } from "./pixels.mjs";
 
 const BASE = process.env.TESSERA_BASE || "http://127.0.0.1:8080";
 const OUT = process.env.OUT || "var/test-output/browser";
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-// Each viewer gets the issue's pair: the large pyramid, with the default WebGL drawer as
-// people see it, and the JPEG. The rest use the 2D canvas drawer, several times faster
-// without a GPU, and add odd-size.tif (edge tiles on both axes at every level),
-// collection/page.tif (travels as collection%2Fpage.tif) and Image API 2.1, whose `w,`
-// tile sizes leave the height to the server.
-const ALL_CASES = ["openseadragon", "mirador"].flatMap((viewer) => [
-  { viewer, version: "3", id: "large-pyramid.tif", drawer: "" },
-  { viewer, version: "3", id: "photo.jpg", drawer: "canvas" },
-  { viewer, version: "3", id: "odd-size.tif", drawer: "canvas" },
-  { viewer, version: "3", id: "collection/page.tif", drawer: "canvas" },
-  { viewer, version: "2", id: "large-pyramid.tif", drawer: "canvas" },
-  { viewer, version: "2", id: "odd-size.tif", drawer: "canvas" },
-]);
+// Both sources serve the same samples: the file source, and the S3 source with every
+// object's facts in its metadata (written by create-metadata). Each viewer gets every
+// sample from each; the large pyramid with the default WebGL drawer as people see it, the
+// rest with the 2D canvas drawer, several times faster without a GPU. wide-pyramid.tif is
+// wider than maxWidth with seven levels and odd sizes (what broke Mirador, issue 9);
+// odd-size.tif has edge tiles on both axes at every level; collection/page.tif travels as
+// collection%2Fpage.tif; document.tif;2 is a page of a multi-page TIFF. Image API 2.1,
+// whose `w,` tile sizes leave the height to the server, runs on the two odd pyramids.
+const SOURCES = { file: BASE, s3: process.env.TESSERA_S3_BASE };
+const SAMPLES = [
+  { version: "3", id: "large-pyramid.tif", drawer: "" },
+  { version: "3", id: "wide-pyramid.tif", drawer: "canvas" },
+  { version: "3", id: "photo.jpg", drawer: "canvas" },
+  { version: "3", id: "odd-size.tif", drawer: "canvas" },
+  { version: "3", id: "collection/page.tif", drawer: "canvas" },
+  { version: "3", id: "document.tif;2", drawer: "canvas" },
+  { version: "2", id: "wide-pyramid.tif", drawer: "canvas" },
+  { version: "2", id: "odd-size.tif", drawer: "canvas" },
+];
+const ALL_CASES = Object.entries(SOURCES)
+  .filter(([, base]) => base)
+  .flatMap(([source, base]) =>
+    ["openseadragon", "mirador"].flatMap((viewer) =>
+      SAMPLES.map((sample) => ({ source, base, viewer, ...sample })),
+    ),
+  );
 // ONLY=text runs the cases whose name contains it (while working on one viewer).
 const CASES = ALL_CASES.filter((c) => caseName(c).includes(process.env.ONLY || ""));
 const STEPS = ["home", "zoom1", "zoom2", "pan"];
@@ -60,12 +76,12 @@ function track(page, base) {
   return t;
 }
 
-function caseName({ viewer, version, id, drawer }) {
-  return `${viewer}-v${version}-${id.replace(/[^a-z0-9.-]+/gi, "_")}${drawer && `-${drawer}`}`;
+function caseName({ source, viewer, version, id, drawer }) {
+  return `${source}-${viewer}-v${version}-${id.replace(/[^a-z0-9.-]+/gi, "_")}${drawer && `-${drawer}`}`;
 }
 
-async function runCase(browser, { viewer, version, id, drawer }) {
-  const name = caseName({ viewer, version, id, drawer });
+async function runCase(browser, { source, base: BASE, viewer, version, id, drawer }) {
+  const name = caseName({ source, viewer, version, id, drawer });
   const drive = VIEWERS[viewer];
   const enc = encodeURIComponent(id);
   const info = await (await fetch(`${BASE}/iiif/${version}/${enc}/info.json`)).json();
@@ -82,9 +98,15 @@ async function runCase(browser, { viewer, version, id, drawer }) {
       if (step === "pan") await drive.pan(page);
       await drive.settled(page, tracker);
       await page.screenshot({ path: join(OUT, `${name}-${step}.png`) });
-      const shot = await page.locator(drive.canvas).first().screenshot();
+      const shot = await page.locator(drive.canvas).first().screenshot({
+        path: join(OUT, `${name}-${step}-view.png`),
+      });
       const blank = blankProblem(pictureStats(shot));
       if (blank) problems.push(`${step}: ${blank}`);
+      // The home view shows the whole image: drawn with its own aspect ratio, not a level
+      // misplaced into a square (Mirador's OpenSeadragon when it misreads `sizes`).
+      const skew = step === "home" && !blank && aspectOff(drawnExtent(shot), info);
+      if (skew) problems.push(`home: ${skew}`);
     }
   } catch (err) {
     problems.push(`driving the viewer: ${err.message.split("\n")[0]}`);
