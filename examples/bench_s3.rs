@@ -4,13 +4,17 @@
 //! requests and bytes each step cost. Run by `scripts/bench`; asserts nothing.
 
 use clap::Parser;
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tessera::config::{Config, SourceKind};
 use tessera::service::{handle, App, Store};
-use tessera::source::{BlockCache, S3Credentials, S3Settings, S3Store, TransferStats};
+use tessera::source::{
+    BlockCache, MemorySource, S3Credentials, S3Settings, S3Store, TransferStats,
+};
+use tessera::tools::metadata::{facts_to_record, merged};
 
 #[derive(Parser)]
 struct Args {
@@ -71,10 +75,14 @@ async fn upload(endpoint: &str, bucket: &str, bytes: Vec<u8>) {
         .send()
         .await
         .unwrap();
+    // What `create-metadata` would write for this object (size, tile size, levels).
+    let info = tessera::tiff::read_facts(&MemorySource::new(bytes.clone(), "bench")).unwrap();
+    let record = facts_to_record(&info).unwrap();
+    let metadata = merged(&HashMap::new(), &record);
     let put = |key: &'static str, meta: bool| {
         let mut req = admin.client().put_object().bucket(bucket).key(key);
         if meta {
-            req = req.metadata("width", "30000").metadata("height", "20000");
+            req = req.set_metadata(Some(metadata.clone()));
         }
         req.body(bytes.clone().into()).send()
     };
