@@ -192,12 +192,7 @@ async fn route(
 fn iiif_path(path: &str) -> Option<(Version, &str)> {
     let rest = path.strip_prefix("/iiif/")?;
     let (version, rest) = rest.split_once('/')?;
-    let version = match version {
-        "3" => Version::V3,
-        "2" => Version::V2,
-        _ => return None,
-    };
-    Some((version, rest))
+    Some((Version::from_segment(version)?, rest))
 }
 
 async fn iiif_request(
