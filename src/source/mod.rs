@@ -18,7 +18,7 @@ mod whole_cache;
 
 pub use block_cache::{BlockCache, CacheStats, FetchFn};
 pub use error::{SourceError, SourceErrorKind};
-pub use file::{FileSource, FileStore};
+pub use file::{FileSource, FileStore, IMAGE_EXTENSIONS};
 pub use memory::MemorySource;
 pub use meta::{metadata_dimensions, MetaFacts};
 pub use s3::{S3Source, TransferStats};
