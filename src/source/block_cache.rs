@@ -301,5 +301,4 @@ fn assemble(blocks: &[Bytes], skip: u64, len: u64) -> Bytes {
 }
 
 #[cfg(test)]
-#[path = "block_cache_tests.rs"]
 mod tests;

@@ -301,5 +301,4 @@ impl Drop for Inner {
 }
 
 #[cfg(test)]
-#[path = "whole_cache_tests.rs"]
 mod tests;

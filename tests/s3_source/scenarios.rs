@@ -1,4 +1,4 @@
-//! The scenarios of `tests/s3_source.rs`. Each uses its own objects and a fresh reading
+//! The scenarios of `tests/s3_source/main.rs`. Each uses its own objects and a fresh reading
 //! store (so a fresh block cache and fresh counters), and checks request counts both with
 //! the source's own counters and with the proxy's log of what crossed the wire.
 
