@@ -9,7 +9,7 @@
 use super::flight_cache::FlightCache;
 use crate::config::{Config, SourceKind};
 use crate::source::{
-    metadata_dimensions, BlockCache, FileStore, MetaFacts, ObjectHead, S3Settings, S3Store, Source,
+    metadata_dimensions, BlockCache, FileStore, MetaFacts, ObjectHead, S3Store, Source,
     SourceError, SourceErrorKind, WholeObjectCache,
 };
 use std::sync::Arc;
@@ -69,12 +69,8 @@ impl Store {
                 if config.bucket.is_empty() {
                     return Err("TESSERA_SOURCE=s3 needs TESSERA_BUCKET".into());
                 }
-                let mut settings = S3Settings::new(config.s3_region.clone());
-                settings.endpoint_url = config.s3_endpoint.clone().filter(|e| !e.is_empty());
-                settings.force_path_style = config.s3_path_style;
-                settings.max_attempts = config.s3_max_attempts;
                 let cache = Arc::new(BlockCache::new(config.block_size, config.block_cache_bytes));
-                let s3 = S3Store::new(&settings, cache).await;
+                let s3 = config.s3.store(cache).await;
                 Store::s3(s3, config).map_err(|e| e.to_string())
             }
         }
