@@ -238,7 +238,7 @@ pub(crate) fn whole_object_reads_and_unreachable_servers(fx: &Fixture) {
         assert_eq!(object.read_at(0, body.len()).unwrap(), body);
     }
     assert_eq!(fx.proxy.requests("GET", "/whole.jpg").len(), 2);
-    assert_eq!(disk.stats().downloads, 1);
+    assert_eq!(disk.stats().fetches, 1);
 
     // Nothing listens on a fresh port: connection refused, retried, then Unavailable.
     let closed = format!("http://127.0.0.1:{}", super::common::s3::free_port());
