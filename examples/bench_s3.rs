@@ -9,11 +9,9 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tessera::config::{Config, SourceKind};
+use tessera::config::{Config, S3Config, SourceKind};
 use tessera::service::{handle, App, Store};
-use tessera::source::{
-    BlockCache, MemorySource, S3Credentials, S3Settings, S3Store, TransferStats,
-};
+use tessera::source::{BlockCache, MemorySource, S3Credentials, S3Store, TransferStats};
 use tessera::tools::metadata::{facts_to_record, merged};
 
 #[derive(Parser)]
@@ -56,14 +54,14 @@ fn main() {
 }
 
 async fn s3(endpoint: &str) -> S3Store {
-    let mut settings = S3Settings::new("us-east-1");
-    settings.endpoint_url = Some(endpoint.to_owned());
-    settings.force_path_style = true;
-    settings.credentials = S3Credentials::Static {
+    let credentials = S3Credentials::Static {
         access_key_id: "bench".into(),
         secret_access_key: "bench".into(),
     };
-    S3Store::new(&settings, Arc::new(BlockCache::new(64 * 1024, 256 << 20))).await
+    let cache = Arc::new(BlockCache::new(64 * 1024, 256 << 20));
+    S3Config::at_endpoint(endpoint)
+        .store_with(credentials, cache)
+        .await
 }
 
 async fn upload(endpoint: &str, bucket: &str, bytes: Vec<u8>) {

@@ -5,8 +5,10 @@
 //! one definition, one set of defaults and one validation. Nothing deeper in the crate reads
 //! the environment.
 
+use crate::source::{BlockCache, S3Credentials, S3Settings, S3Store};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Where images come from.
@@ -46,21 +48,9 @@ pub struct Config {
     #[arg(long, env = "TESSERA_BUCKET", default_value = "")]
     pub bucket: String,
 
-    /// Custom S3 endpoint URL (S3-compatible stores, tests).
-    #[arg(long, env = "TESSERA_S3_ENDPOINT")]
-    pub s3_endpoint: Option<String>,
-
-    /// Use path-style S3 addressing (needed by most S3-compatible stores).
-    #[arg(long, env = "TESSERA_S3_PATH_STYLE", default_value_t = false)]
-    pub s3_path_style: bool,
-
-    /// AWS region of the bucket (Lambda sets AWS_REGION).
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
-    pub s3_region: String,
-
-    /// Attempts per S3 call (the first included), with backoff between them.
-    #[arg(long, env = "TESSERA_S3_MAX_ATTEMPTS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
-    pub s3_max_attempts: u32,
+    /// How to reach S3 (endpoint, addressing, region, attempts).
+    #[command(flatten)]
+    pub s3: S3Config,
 
     /// Block size of the range-read cache under remote sources, in bytes.
     #[arg(long, env = "TESSERA_BLOCK_SIZE", default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(4096..=16_777_216))]
@@ -160,6 +150,67 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+}
+
+/// How to reach S3: the one definition of these flags and variables, flattened into
+/// [`Config`] for the server and the Lambda, into the tool subcommands, and read from the
+/// environment alone by the metadata Lambda. Credentials are not settings: they come from
+/// the standard AWS chain (tests and benchmarks pass static keys to [`S3Config::store_with`]).
+#[derive(Clone, Debug, Args)]
+pub struct S3Config {
+    /// Custom S3 endpoint URL (S3-compatible stores, tests).
+    #[arg(long, env = "TESSERA_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// Use path-style S3 addressing (needed by most S3-compatible stores).
+    #[arg(long, env = "TESSERA_S3_PATH_STYLE", default_value_t = false)]
+    pub s3_path_style: bool,
+
+    /// AWS region of the bucket (Lambda sets AWS_REGION).
+    // `--s3-region` was the server's name and `--region` the tools'; both are kept, everywhere.
+    #[arg(long = "s3-region", visible_alias = "region", env = "AWS_REGION", default_value = S3Config::DEFAULT_REGION)]
+    pub s3_region: String,
+
+    /// Attempts per S3 call (the first included), with backoff between them.
+    #[arg(long, env = "TESSERA_S3_MAX_ATTEMPTS", default_value_t = S3Config::DEFAULT_MAX_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub s3_max_attempts: u32,
+}
+
+impl S3Config {
+    pub const DEFAULT_REGION: &'static str = "us-east-1";
+    pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+    /// An S3-compatible server at `endpoint` (tests, benchmarks): path-style addressing,
+    /// since `bucket.127.0.0.1` does not resolve, and the default region and attempts.
+    pub fn at_endpoint(endpoint: &str) -> S3Config {
+        S3Config {
+            s3_endpoint: Some(endpoint.to_owned()),
+            s3_path_style: true,
+            s3_region: S3Config::DEFAULT_REGION.to_owned(),
+            s3_max_attempts: S3Config::DEFAULT_MAX_ATTEMPTS,
+        }
+    }
+
+    /// The client settings; an empty endpoint means AWS itself.
+    pub fn settings(&self, credentials: S3Credentials) -> S3Settings {
+        S3Settings {
+            region: self.s3_region.clone(),
+            endpoint_url: self.s3_endpoint.clone().filter(|e| !e.is_empty()),
+            force_path_style: self.s3_path_style,
+            max_attempts: self.s3_max_attempts,
+            credentials,
+        }
+    }
+
+    /// The store, with the standard AWS credential chain, over `cache`.
+    pub async fn store(&self, cache: Arc<BlockCache>) -> S3Store {
+        self.store_with(S3Credentials::Standard, cache).await
+    }
+
+    /// The store with the given credentials over `cache`.
+    pub async fn store_with(&self, credentials: S3Credentials, cache: Arc<BlockCache>) -> S3Store {
+        S3Store::new(&self.settings(credentials), cache).await
+    }
 }
 
 impl Config {

@@ -5,7 +5,10 @@
 //! [`service`] is one async function from an HTTP request to an HTTP response, called by the
 //! standalone server, the Lambda front door and the tests alike. [`config`] reads every
 //! environment variable once at start.
+//!
+//! [`cache`] is the kit every cache is built from (single-flight fetches, one stats shape).
 
+pub mod cache;
 pub mod config;
 pub mod iiif;
 pub mod lambda;

@@ -10,22 +10,25 @@
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::{json, Value};
+use tessera::config::S3Config;
 use tessera::tools::metadata::{
     handle_records, records_from_value, CopyPolicy, ObjectJob, Outcome,
 };
-use tessera::tools::s3_args::S3Args;
+
+/// The function's settings: the S3 ones of the server, from the environment alone (a
+/// Lambda has no command line).
+#[derive(clap::Parser)]
+struct Settings {
+    #[command(flatten)]
+    s3: S3Config,
+}
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tessera::logging::init(tessera::config::LogFormat::Json);
-    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
-    let s3 = S3Args {
-        s3_endpoint: std::env::var("TESSERA_S3_ENDPOINT").ok(),
-        s3_path_style: std::env::var("TESSERA_S3_PATH_STYLE").is_ok_and(|v| v == "true"),
-        region,
-    };
+    let settings = <Settings as clap::Parser>::try_parse_from(["metadata-bootstrap"])?;
     let job = ObjectJob {
-        store: s3.store().await,
+        store: tessera::tools::s3_store(&settings.s3).await,
         dry_run: false,
         policy: CopyPolicy::default(),
         trust_existing: true,

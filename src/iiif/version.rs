@@ -13,6 +13,23 @@ pub enum Version {
     V3,
 }
 
+impl Version {
+    /// The version's path segment: `/iiif/{as_str}/...`, also part of ETags.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::V3 => "3",
+            Version::V2 => "2",
+        }
+    }
+
+    /// The version a path segment names (`"3"` or `"2"`), the inverse of [`Version::as_str`].
+    pub fn from_segment(segment: &str) -> Option<Version> {
+        [Version::V3, Version::V2]
+            .into_iter()
+            .find(|v| v.as_str() == segment)
+    }
+}
+
 /// The level-2 profile document URI, for the `Link: <…>;rel="profile"` header.
 pub fn profile_uri(version: Version) -> &'static str {
     match version {
@@ -33,6 +50,15 @@ pub fn context_uri(version: Version) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segments_round_trip() {
+        for version in [Version::V2, Version::V3] {
+            assert_eq!(Version::from_segment(version.as_str()), Some(version));
+        }
+        assert_eq!(Version::from_segment("1"), None);
+        assert_eq!(Version::from_segment(""), None);
+    }
 
     #[test]
     fn uris() {

@@ -15,6 +15,7 @@
 //! it and the later insert wins; merging concurrent opens is left to the block cache below.
 
 use super::load::OpenedImage;
+use crate::cache::CacheStats;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -35,14 +36,6 @@ struct Entry {
 struct Entries {
     map: HashMap<CacheKey, Entry>,
     clock: u64,
-}
-
-/// Counters for logs and metrics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CacheStats {
-    pub hits: u64,
-    pub misses: u64,
-    pub entries: usize,
 }
 
 /// A bounded, thread-safe cache of opened images.
@@ -67,11 +60,13 @@ impl OpenedImageCache {
         }
     }
 
+    /// Counters in opened images; a miss is an open by the caller (nothing is fetched here).
     pub fn stats(&self) -> CacheStats {
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
-            entries: self.lock().map.len(),
+            entries: self.lock().map.len() as u64,
+            ..CacheStats::default()
         }
     }
 

@@ -32,7 +32,7 @@ mod vips_source;
 #[cfg(test)]
 mod tests;
 
-pub use cache::{CacheStats, OpenedImageCache};
+pub use cache::OpenedImageCache;
 pub use error::{RenderError, RenderErrorKind};
 pub use file_convert::FileImage;
 pub use job::{Loader, RenderJob, Rendered};

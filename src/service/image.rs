@@ -27,10 +27,7 @@ pub(crate) async fn respond(
     let image = resolve::resolve(app, identifier).await?;
     let plan = plan(request, version, &image.facts, &app.limits)?;
     let canonical = canonical_request(&plan, version, &image.facts, &app.limits);
-    let version_tag = match version {
-        Version::V3 => "3",
-        Version::V2 => "2",
-    };
+    let version_tag = version.as_str();
     let page = image.page.to_string();
     let tag = etag(&[
         image.opened.source.identity(),

@@ -35,10 +35,7 @@ const IDENTIFIER: &AsciiSet = &CONTROLS
 
 /// The image's base URI: `{base}/iiif/{version}/{encoded identifier}`.
 pub(crate) fn image_base(base: &str, version: Version, identifier: &str) -> String {
-    let v = match version {
-        Version::V3 => "3",
-        Version::V2 => "2",
-    };
+    let v = version.as_str();
     format!(
         "{base}/iiif/{v}/{}",
         utf8_percent_encode(identifier, IDENTIFIER)

@@ -53,11 +53,7 @@ pub(crate) async fn respond(
 fn parse(rest: &str) -> Result<(Version, String), ServiceError> {
     let not_found = || ServiceError::new(ErrorKind::NotFound, format!("no manifest at {rest}"));
     let (version, id) = rest.split_once('/').ok_or_else(not_found)?;
-    let version = match version {
-        "3" => Version::V3,
-        "2" => Version::V2,
-        _ => return Err(not_found()),
-    };
+    let version = Version::from_segment(version).ok_or_else(not_found)?;
     match parse_route(version, id)? {
         Route::Base(identifier) if !id.ends_with('/') => Ok((version, identifier)),
         _ => Err(not_found()),
@@ -69,10 +65,7 @@ fn parse(rest: &str) -> Result<(Version, String), ServiceError> {
 pub(crate) fn manifest(base: &str, version: Version, identifier: &str, size: (u32, u32)) -> Value {
     let (width, height) = size;
     let service_id = info::image_base(base, version, identifier);
-    let number = match version {
-        Version::V3 => "3",
-        Version::V2 => "2",
-    };
+    let number = version.as_str();
     // The manifest's path segment is the image base's last segment, already encoded.
     let encoded = service_id.rsplit('/').next().unwrap_or_default();
     let id = format!("{base}/iiif/manifest/{number}/{encoded}");

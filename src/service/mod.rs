@@ -6,7 +6,6 @@
 
 mod deadline;
 mod error;
-mod flight_cache;
 mod image;
 mod info;
 mod manifest;
@@ -14,11 +13,12 @@ mod public_url;
 mod resolve;
 mod respond;
 mod store;
+mod traffic;
 mod viewer;
 
 pub use deadline::{Deadline, DEADLINE_MARGIN};
 pub use error::{ErrorKind, ServiceError};
-pub use store::{Opened, Store, StoreCounters};
+pub use store::{Opened, Store, StoreStats};
 
 use crate::config::Config;
 use crate::iiif::{Limits, Version};
@@ -30,6 +30,7 @@ use respond::Policy;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
+use traffic::Traffic;
 
 /// URL paths longer than this are refused before any parsing.
 const MAX_PATH_LEN: usize = 4096;
@@ -104,7 +105,7 @@ pub(crate) struct RequestStats {
 /// Answers one request. Never panics on input; every failure becomes an error response.
 pub async fn handle(app: &App, req: Request<()>) -> Response<Bytes> {
     let started = Instant::now();
-    let before = app.store.counters();
+    let before = Traffic::now(app);
     let mut stats = RequestStats::default();
     let result = route(app, &req, &mut stats).await;
     let mut resp = match result {
@@ -130,10 +131,10 @@ pub async fn handle(app: &App, req: Request<()>) -> Response<Bytes> {
             &len.to_string(),
         );
     }
-    // Store counters are process-wide: under concurrency the deltas include the traffic of
+    // Counters are process-wide: under concurrency the deltas include the traffic of
     // requests that overlapped this one (exact when requests run one at a time).
-    let after = app.store.counters();
-    let opened = app.renderer.cache().stats();
+    let now = Traffic::now(app);
+    let spent = now.since(&before);
     tracing::info!(
         method = %req.method(),
         path = %req.uri().path(),
@@ -141,12 +142,19 @@ pub async fn handle(app: &App, req: Request<()>) -> Response<Bytes> {
         ms = started.elapsed().as_millis() as u64,
         render_ms = stats.render_ms.map(|ms| ms as u64),
         identifier = stats.identifier.as_deref(),
-        s3_requests = after.requests - before.requests,
-        s3_bytes = after.bytes - before.bytes,
-        block_hits = after.block_hits - before.block_hits,
-        block_misses = after.block_misses - before.block_misses,
-        opened_hits = opened.hits,
-        opened_misses = opened.misses,
+        s3_requests = spent.store.s3.requests,
+        s3_bytes = spent.store.s3.bytes,
+        block_hits = spent.store.blocks.hits,
+        block_misses = spent.store.blocks.misses,
+        whole_hits = spent.store.whole.hits,
+        whole_misses = spent.store.whole.misses,
+        head_hits = spent.store.heads.hits,
+        head_misses = spent.store.heads.misses,
+        facts_hits = spent.facts.hits,
+        facts_misses = spent.facts.misses,
+        // Totals since start, as they always were.
+        opened_hits = now.opened.hits,
+        opened_misses = now.opened.misses,
         "request"
     );
     resp
@@ -192,12 +200,7 @@ async fn route(
 fn iiif_path(path: &str) -> Option<(Version, &str)> {
     let rest = path.strip_prefix("/iiif/")?;
     let (version, rest) = rest.split_once('/')?;
-    let version = match version {
-        "3" => Version::V3,
-        "2" => Version::V2,
-        _ => return None,
-    };
-    Some((version, rest))
+    Some((Version::from_segment(version)?, rest))
 }
 
 async fn iiif_request(

@@ -13,9 +13,9 @@
 //! TIFF, the same syntax Cantaloupe's meta-identifiers use. Pyramid levels are not pages.
 
 use super::error::{source_kind, ErrorKind, ServiceError};
-use super::flight_cache::FlightCache;
 use super::store::Opened;
 use super::App;
+use crate::cache::FlightCache;
 use crate::iiif::{Dimensions, ImageFacts};
 use crate::source::MetaFacts;
 use crate::tiff::{read_facts, FactsError, FactsErrorKind, ImageInfo};

@@ -6,11 +6,11 @@
 //! request costs no S3 call before its first byte read, and after it a replaced object is
 //! noticed by its new ETag, which changes every cache key below.
 
-use super::flight_cache::FlightCache;
+use crate::cache::{CacheStats, FlightCache};
 use crate::config::{Config, SourceKind};
 use crate::source::{
-    metadata_dimensions, BlockCache, FileStore, MetaFacts, ObjectHead, S3Settings, S3Store, Source,
-    SourceError, SourceErrorKind, WholeObjectCache,
+    metadata_dimensions, BlockCache, FileStore, MetaFacts, ObjectHead, S3Store, Source,
+    SourceError, SourceErrorKind, TransferStats, WholeObjectCache,
 };
 use std::sync::Arc;
 
@@ -47,13 +47,13 @@ pub struct RemoteStore {
     whole: WholeObjectCache,
 }
 
-/// Counters of the store's traffic, for the request log line.
+/// The store's S3 traffic and caches since start, for the request log line.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct StoreCounters {
-    pub requests: u64,
-    pub bytes: u64,
-    pub block_hits: u64,
-    pub block_misses: u64,
+pub struct StoreStats {
+    pub s3: TransferStats,
+    pub blocks: CacheStats,
+    pub whole: CacheStats,
+    pub heads: CacheStats,
 }
 
 impl Store {
@@ -69,12 +69,8 @@ impl Store {
                 if config.bucket.is_empty() {
                     return Err("TESSERA_SOURCE=s3 needs TESSERA_BUCKET".into());
                 }
-                let mut settings = S3Settings::new(config.s3_region.clone());
-                settings.endpoint_url = config.s3_endpoint.clone().filter(|e| !e.is_empty());
-                settings.force_path_style = config.s3_path_style;
-                settings.max_attempts = config.s3_max_attempts;
                 let cache = Arc::new(BlockCache::new(config.block_size, config.block_cache_bytes));
-                let s3 = S3Store::new(&settings, cache).await;
+                let s3 = config.s3.store(cache).await;
                 Store::s3(s3, config).map_err(|e| e.to_string())
             }
         }
@@ -133,20 +129,16 @@ impl Store {
         }
     }
 
-    /// Traffic so far (S3 calls and bytes, block cache hits and misses); zero for files.
-    pub fn counters(&self) -> StoreCounters {
+    /// Traffic and caches so far; zero for files.
+    pub fn stats(&self) -> StoreStats {
         match self {
-            Store::File(_) => StoreCounters::default(),
-            Store::S3(remote) => {
-                let transfer = remote.s3.stats();
-                let blocks = remote.s3.cache().stats();
-                StoreCounters {
-                    requests: transfer.requests,
-                    bytes: transfer.bytes,
-                    block_hits: blocks.hits,
-                    block_misses: blocks.misses,
-                }
-            }
+            Store::File(_) => StoreStats::default(),
+            Store::S3(remote) => StoreStats {
+                s3: remote.s3.stats(),
+                blocks: remote.s3.cache().stats(),
+                whole: remote.whole.stats(),
+                heads: remote.heads.stats(),
+            },
         }
     }
 }

@@ -7,6 +7,7 @@
 use super::error::{ErrorKind, ServiceError};
 use super::respond::set;
 use super::{App, Store};
+use crate::source::IMAGE_EXTENSIONS;
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{Response, StatusCode};
@@ -15,9 +16,6 @@ use std::path::{Path, PathBuf};
 const VIEWER_HTML: &str = include_str!("assets/viewer.html");
 /// At most this many images are listed on the index page.
 const INDEX_LIMIT: usize = 500;
-const IMAGE_EXTENSIONS: [&str; 9] = [
-    "tif", "tiff", "ptif", "jp2", "jpg", "jpeg", "png", "webp", "gif",
-];
 
 /// `/viewer`, `/viewer/openseadragon/...` and `/viewer/mirador/...`; anything else is 404.
 pub(crate) async fn serve(

@@ -9,14 +9,15 @@
 //! - adjacent missing blocks of one read are fetched with ONE call of the fetch function
 //!   (one ranged GET), because a round trip to S3 costs far more than the extra bytes;
 //! - a block that another thread is already fetching is waited for, not fetched again
-//!   (single-flight, see [`super::block_flight`]): libvips reads one tile from many threads;
+//!   (single-flight, see [`crate::cache::blocking`]): libvips reads one tile from many threads;
 //! - the cache is bounded by the bytes it holds and evicts the least recently used block.
 //!
 //! Blocks are keyed by an object key that must name the object's version (the S3 source
 //! uses `s3://bucket/key#etag`), so a replaced object never serves stale blocks.
 
-use super::block_flight::{Claim, Flight};
 use super::{SourceError, SourceErrorKind};
+use crate::cache::blocking::{Claim, Flight, Landing};
+use crate::cache::CacheStats;
 use bytes::{Bytes, BytesMut};
 use lru::LruCache;
 use std::collections::HashMap;
@@ -33,23 +34,6 @@ pub(crate) struct BlockKey {
     index: u64,
 }
 
-/// Counters since the cache was built, in blocks except where named bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CacheStats {
-    /// Blocks served from the cache.
-    pub hits: u64,
-    /// Blocks not in the cache: fetched by this reader or joined from another's fetch.
-    pub misses: u64,
-    /// The part of `misses` that waited for another thread's fetch instead of fetching.
-    pub joined: u64,
-    /// Calls of the fetch function (ranged GETs).
-    pub fetches: u64,
-    /// Bytes returned by the fetch function.
-    pub bytes_fetched: u64,
-    /// Bytes held in the cache now.
-    pub resident_bytes: u64,
-}
-
 #[derive(Default)]
 struct Counters {
     hits: AtomicU64,
@@ -64,14 +48,16 @@ struct Counters {
 struct Inner {
     blocks: LruCache<BlockKey, Bytes>,
     resident: u64,
-    in_flight: HashMap<BlockKey, Arc<Flight>>,
+    in_flight: HashMap<BlockKey, Arc<BlockFlight>>,
 }
+
+type BlockFlight = Flight<Bytes, SourceError>;
 
 /// What one read found for one block when it looked.
 enum Slot<'c> {
     Ready(Bytes),
-    Claimed(Claim<'c>),
-    Waiting(Arc<Flight>),
+    Claimed(Claim<'c, BlockCache, SourceError>),
+    Waiting(Arc<BlockFlight>),
 }
 
 /// A byte-bounded LRU cache of aligned blocks with merged, single-flight fetches.
@@ -110,16 +96,18 @@ impl BlockCache {
         self.block_size
     }
 
-    /// A snapshot of the counters, for logs and tests.
+    /// A snapshot of the counters, in blocks except where named bytes.
     pub fn stats(&self) -> CacheStats {
         let c = &self.counters;
+        let inner = self.lock();
         CacheStats {
             hits: c.hits.load(Relaxed),
             misses: c.misses.load(Relaxed),
             joined: c.joined.load(Relaxed),
             fetches: c.fetches.load(Relaxed),
             bytes_fetched: c.bytes_fetched.load(Relaxed),
-            resident_bytes: self.lock().resident,
+            entries: inner.blocks.len() as u64,
+            resident_bytes: inner.resident,
         }
     }
 
@@ -178,7 +166,7 @@ impl BlockCache {
                 } else {
                     let flight = Arc::new(Flight::default());
                     inner.in_flight.insert(key.clone(), Arc::clone(&flight));
-                    Slot::Claimed(Claim::new(self, key, flight))
+                    Slot::Claimed(Claim::new(self, key, flight, abandoned))
                 }
             })
             .collect();
@@ -244,8 +232,20 @@ impl BlockCache {
         }
     }
 
+    /// Locks the cache state. A panic elsewhere while holding the lock cannot leave the
+    /// state half-updated in a way that matters (every update is a few map operations),
+    /// so a poisoned lock is used as it is rather than failing every later read.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Landing for BlockCache {
+    type Key = BlockKey;
+    type Value = Bytes;
+
     /// Ends a flight: caches the block (if any) and forgets the in-flight entry, together.
-    pub(crate) fn complete(&self, key: &BlockKey, block: Option<Bytes>) {
+    fn land(&self, key: &BlockKey, block: Option<Bytes>) {
         let mut inner = self.lock();
         inner.in_flight.remove(key);
         let Some(block) = block else { return };
@@ -263,13 +263,11 @@ impl BlockCache {
             }
         }
     }
+}
 
-    /// Locks the cache state. A panic elsewhere while holding the lock cannot leave the
-    /// state half-updated in a way that matters (every update is a few map operations),
-    /// so a poisoned lock is used as it is rather than failing every later read.
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+/// What the waiters of a claim dropped unsettled get (its fetch panicked).
+fn abandoned() -> SourceError {
+    SourceError::new(SourceErrorKind::Other, "block fetch abandoned")
 }
 
 /// Fails every open claim with `err`. The read is abandoned, so what replaces the slots does
@@ -301,5 +299,4 @@ fn assemble(blocks: &[Bytes], skip: u64, len: u64) -> Bytes {
 }
 
 #[cfg(test)]
-#[path = "block_cache_tests.rs"]
 mod tests;

@@ -13,9 +13,10 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-/// Extensions tried, in order, when no template is configured and the identifier does not
-/// name a file as is.
-const KNOWN_EXTENSIONS: [&str; 10] = [
+/// The image file extensions, lowercase: tried in this order when no template is configured
+/// and the identifier does not name a file as is, and listed by the viewer's index. One list,
+/// so the index never shows a file the store would not find (or hides one it would).
+pub const IMAGE_EXTENSIONS: [&str; 10] = [
     "tif", "tiff", "ptif", "jp2", "jpg", "jpeg", "png", "webp", "gif", "jpx",
 ];
 
@@ -62,7 +63,7 @@ impl FileStore {
         if exact.is_file() {
             return Ok(exact);
         }
-        KNOWN_EXTENSIONS
+        IMAGE_EXTENSIONS
             .iter()
             .map(|ext| self.root.join(format!("{identifier}.{ext}")))
             .find(|candidate| candidate.is_file())

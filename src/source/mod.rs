@@ -6,7 +6,6 @@
 //! opened image is read by many libvips threads at once.
 
 mod block_cache;
-mod block_flight;
 mod error;
 mod file;
 mod memory;
@@ -16,14 +15,14 @@ mod s3_error;
 mod s3_store;
 mod whole_cache;
 
-pub use block_cache::{BlockCache, CacheStats, FetchFn};
+pub use block_cache::{BlockCache, FetchFn};
 pub use error::{SourceError, SourceErrorKind};
-pub use file::{FileSource, FileStore};
+pub use file::{FileSource, FileStore, IMAGE_EXTENSIONS};
 pub use memory::MemorySource;
 pub use meta::{format_levels, metadata_dimensions, MetaFacts};
 pub use s3::{S3Source, TransferStats};
 pub use s3_store::{ObjectHead, S3Credentials, S3Settings, S3Store};
-pub use whole_cache::{CachedObject, WholeCacheStats, WholeObjectCache};
+pub use whole_cache::{CachedObject, WholeObjectCache};
 
 use bytes::Bytes;
 

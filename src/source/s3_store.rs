@@ -36,7 +36,8 @@ pub enum S3Credentials {
     },
 }
 
-/// How to reach the store; read once from config at start.
+/// How to reach the store, as the client needs it; built by `config::S3Config::settings`
+/// (the one place that knows the flags, variables and defaults).
 #[derive(Clone, Debug)]
 pub struct S3Settings {
     pub region: String,
@@ -48,19 +49,6 @@ pub struct S3Settings {
     /// Attempts per call, the first included, with the SDK's standard backoff between.
     pub max_attempts: u32,
     pub credentials: S3Credentials,
-}
-
-impl S3Settings {
-    /// AWS in `region` with the standard credential chain and three attempts per call.
-    pub fn new(region: impl Into<String>) -> Self {
-        S3Settings {
-            region: region.into(),
-            endpoint_url: None,
-            force_path_style: false,
-            max_attempts: 3,
-            credentials: S3Credentials::Standard,
-        }
-    }
 }
 
 /// What a HEAD says about an object.

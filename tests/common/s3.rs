@@ -9,23 +9,22 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
-use tessera::source::{BlockCache, S3Credentials, S3Settings, S3Store};
+use tessera::config::S3Config;
+use tessera::source::{BlockCache, S3Credentials, S3Store};
 
 /// A store for a loopback S3-compatible server: path-style, static test credentials (so
 /// the SDK looks up nothing else), a block cache of `block_size` and `cache_bytes`.
 pub async fn test_store(endpoint: &str, block_size: u64, cache_bytes: u64) -> S3Store {
-    let mut settings = S3Settings::new("us-east-1");
-    settings.endpoint_url = Some(endpoint.to_owned());
-    settings.force_path_style = true;
-    settings.credentials = S3Credentials::Static {
+    let credentials = S3Credentials::Static {
         access_key_id: "tessera-test".into(),
         secret_access_key: "tessera-test".into(),
     };
-    S3Store::new(
-        &settings,
-        Arc::new(BlockCache::new(block_size, cache_bytes)),
-    )
-    .await
+    S3Config::at_endpoint(endpoint)
+        .store_with(
+            credentials,
+            Arc::new(BlockCache::new(block_size, cache_bytes)),
+        )
+        .await
 }
 
 /// The server process, stopped on drop when this test started it.

@@ -1,4 +1,4 @@
-//! The scenarios of `create_metadata.rs`, one per function, each in its own key prefix.
+//! The scenarios of `create_metadata/main.rs`, one per function, each in its own key prefix.
 
 use super::{Fixture, Upload};
 use aws_sdk_s3::types::{ServerSideEncryption, StorageClass};

@@ -1,4 +1,4 @@
-//! The scenarios of `tests/s3_source.rs`. Each uses its own objects and a fresh reading
+//! The scenarios of `tests/s3_source/main.rs`. Each uses its own objects and a fresh reading
 //! store (so a fresh block cache and fresh counters), and checks request counts both with
 //! the source's own counters and with the proxy's log of what crossed the wire.
 
@@ -240,7 +240,7 @@ pub(crate) fn whole_object_reads_and_unreachable_servers(fx: &Fixture) {
         assert_eq!(object.read_at(0, body.len()).unwrap(), body);
     }
     assert_eq!(fx.proxy.requests("GET", "/whole.jpg").len(), 2);
-    assert_eq!(disk.stats().downloads, 1);
+    assert_eq!(disk.stats().fetches, 1);
 
     // Nothing listens on a fresh port: connection refused, retried, then Unavailable.
     let closed = format!("http://127.0.0.1:{}", super::common::s3::free_port());

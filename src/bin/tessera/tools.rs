@@ -2,11 +2,11 @@
 //! print, choose the exit status. No logic lives here.
 
 use std::path::PathBuf;
+use tessera::config::S3Config;
 use tessera::source::{FileStore, S3Store, Source};
 use tessera::tools::convert::{convert, BigTiff, Compression, ConvertOptions};
 use tessera::tools::inspect::inspect;
 use tessera::tools::metadata::{self, CopyPolicy, KeyFilter, ProgressMode, RunOptions, S3Url};
-use tessera::tools::s3_args::S3Args;
 
 /// `tessera create-metadata`.
 #[derive(clap::Args)]
@@ -32,7 +32,7 @@ pub struct CreateMetadata {
     #[arg(long, default_value_t = metadata::SINGLE_COPY_LIMIT, hide = true)]
     multipart_threshold: u64,
     #[command(flatten)]
-    s3: S3Args,
+    s3: S3Config,
 }
 
 impl CreateMetadata {
@@ -47,7 +47,7 @@ impl CreateMetadata {
             multipart_threshold: self.multipart_threshold.min(metadata::SINGLE_COPY_LIMIT),
             ..CopyPolicy::default()
         };
-        let store = self.s3.store().await;
+        let store = tessera::tools::s3_store(&self.s3).await;
         let summary = metadata::run(&store, &options, ProgressMode::for_stderr()).await?;
         print!("{summary}");
         Ok(summary.succeeded())
@@ -115,14 +115,14 @@ pub struct Inspect {
     /// A local file or `s3://bucket/key` (read by ranges).
     target: String,
     #[command(flatten)]
-    s3: S3Args,
+    s3: S3Config,
 }
 
 impl Inspect {
     pub async fn run(self) -> Result<bool, String> {
         let source: Box<dyn Source> = if self.target.starts_with("s3://") {
             let url = S3Url::parse(&self.target)?;
-            let store: S3Store = self.s3.store().await;
+            let store: S3Store = tessera::tools::s3_store(&self.s3).await;
             let head = store
                 .head(&url.bucket, &url.key)
                 .await

@@ -6,6 +6,9 @@
 //! server directly and are not counted. One test drives every scenario in turn, so the
 //! server is started once and stopped by a guard even when a scenario fails.
 
+// The helpers every integration test shares live beside the flat test files; a test
+// crate in its own folder reaches them by path.
+#[path = "../common/mod.rs"]
 mod common;
 
 use bytes::Bytes;
@@ -120,6 +123,5 @@ fn s3_source_against_a_real_server() {
     whole_object_reads_and_unreachable_servers(&fx);
 }
 
-#[path = "s3_source/scenarios.rs"]
 mod scenarios;
 use scenarios::*;

@@ -3,7 +3,7 @@
 //! opens once the cache has counted the requests it expects, so nothing depends on timing.
 
 use super::*;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
@@ -83,7 +83,7 @@ async fn a_second_request_reads_the_file_without_downloading() {
         (
             stats.hits,
             stats.misses,
-            stats.downloads,
+            stats.fetches,
             stats.resident_bytes
         ),
         (1, 1, 1, 5000)
@@ -111,7 +111,7 @@ async fn concurrent_first_requests_download_once() {
         );
     }
     assert_eq!(origin.calls(), 1);
-    assert_eq!(cache.stats().downloads, 1);
+    assert_eq!(cache.stats().fetches, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

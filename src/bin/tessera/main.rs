@@ -2,7 +2,6 @@
 //! also an environment variable (see the README), so the same settings drive the Lambda.
 //! `create-metadata`, `convert` and `inspect` are the operator tools (`tools.rs`).
 
-#[path = "tessera/tools.rs"]
 mod tools;
 
 use clap::{Parser, Subcommand};

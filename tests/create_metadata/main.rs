@@ -7,6 +7,9 @@
 //! every scenario, each in its own key prefix; the test images are made per run (pyramid
 //! TIFFs by the vips CLI, JPEG and PNG by the `image` crate).
 
+// The helpers every integration test shares live beside the flat test files; a test
+// crate in its own folder reaches them by path.
+#[path = "../common/mod.rs"]
 mod common;
 
 use aws_sdk_s3::types::{ServerSideEncryption, StorageClass, Tag};
@@ -189,9 +192,6 @@ fn create_metadata_against_a_real_server() {
     handler_cli::the_binary_exits_non_zero_and_lists_failures(&fx);
 }
 
-#[path = "create_metadata/copies.rs"]
 mod copies;
-#[path = "create_metadata/handler_cli.rs"]
 mod handler_cli;
-#[path = "create_metadata/scenarios.rs"]
 mod scenarios;
