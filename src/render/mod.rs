@@ -23,10 +23,15 @@ mod renderer;
 mod resize;
 mod rotate;
 mod step;
+#[allow(unsafe_code)]
 mod vips_ffi;
+#[allow(unsafe_code)]
 mod vips_image;
+#[allow(unsafe_code)]
 mod vips_ops;
+#[allow(unsafe_code)]
 mod vips_runtime;
+#[allow(unsafe_code)]
 mod vips_source;
 
 #[cfg(test)]
