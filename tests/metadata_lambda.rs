@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use tessera::source::metadata_dimensions;
 
@@ -22,10 +23,14 @@ fn fake_runtime_api(events: Vec<String>) -> (String, mpsc::Receiver<(String, Str
     let address = listener.local_addr().unwrap().to_string();
     let (results, received) = mpsc::channel();
     let events = Arc::new(Mutex::new(events.into_iter().collect::<VecDeque<_>>()));
+    // Request ids count across connections: the runtime client may poll for the next
+    // event on a new connection, and a per-connection count would hand out `req-1` twice.
+    let handed_out = Arc::new(AtomicUsize::new(0));
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let (events, results) = (Arc::clone(&events), results.clone());
-            std::thread::spawn(move || serve(stream, &events, &results));
+            let handed_out = Arc::clone(&handed_out);
+            std::thread::spawn(move || serve(stream, &events, &handed_out, &results));
         }
     });
     (address, received)
@@ -34,11 +39,11 @@ fn fake_runtime_api(events: Vec<String>) -> (String, mpsc::Receiver<(String, Str
 fn serve(
     mut stream: TcpStream,
     events: &Mutex<VecDeque<String>>,
+    handed_out: &AtomicUsize,
     results: &mpsc::Sender<(String, String)>,
 ) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
-    let mut id = 0;
     loop {
         while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
@@ -55,7 +60,7 @@ fn serve(
                 let Some(event) = events.lock().unwrap().pop_front() else {
                     return; // no more events: leave the poll hanging
                 };
-                id += 1;
+                let id = handed_out.fetch_add(1, Ordering::SeqCst) + 1;
                 let reply = format!(
                     "HTTP/1.1 200 OK\r\nlambda-runtime-aws-request-id: req-{id}\r\n\
                      lambda-runtime-deadline-ms: 99999999999999\r\n\
