@@ -10,7 +10,8 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tessera::config::{Config, S3Config, SourceKind};
-use tessera::service::{handle, App, Store};
+use tessera::images::bucket_store;
+use tessera::service::{handle, App};
 use tessera::source::{BlockCache, MemorySource, S3Credentials, S3Store, TransferStats};
 use tessera::tools::metadata::{facts_to_record, merged};
 
@@ -94,7 +95,7 @@ async fn fresh_app(endpoint: &str, bucket: &str) -> (Arc<App>, S3Store) {
     let mut config = Config::from_env().unwrap();
     config.source = SourceKind::S3;
     config.bucket = bucket.to_owned();
-    let images = Store::s3(store.clone(), &config).unwrap();
+    let images = bucket_store(store.clone(), &config).unwrap();
     let app = App::with_store(config, images).unwrap();
     (Arc::new(app), store)
 }

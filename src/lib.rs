@@ -1,9 +1,11 @@
 //! Tessera: a IIIF Image API 3.0 and 2.1 server on libvips.
 //!
-//! The crate is four layers that depend one way: [`iiif`], [`source`] and [`tiff`] know
+//! The crate is five layers that depend one way: [`iiif`], [`source`] and [`tiff`] know
 //! nothing of each other's callers; [`render`] turns a plan into encoded bytes with libvips;
-//! [`service`] is one async function from an HTTP request to an HTTP response, called by the
-//! standalone server, the Lambda front door and the tests alike. [`config`] reads every
+//! [`images`] is the HTTP-free core that owns the store, the caches and the render slots
+//! and answers "facts of this image" and "this image request, rendered"; [`service`] is
+//! one async function from an HTTP request to an HTTP response over that core, called by
+//! the standalone server, the Lambda front door and the tests alike. [`config`] reads every
 //! environment variable once at start.
 //!
 //! [`cache`] is the kit every cache is built from (single-flight fetches, one stats shape).
@@ -11,6 +13,7 @@
 pub mod cache;
 pub mod config;
 pub mod iiif;
+pub mod images;
 pub mod lambda;
 pub mod logging;
 pub mod render;

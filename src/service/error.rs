@@ -5,11 +5,12 @@
 //! log line and never written into a response. Every error response is `no-store`, so no
 //! cache in front of us can keep a failure as if it were the image.
 
-use crate::iiif::{IiifError, IiifErrorKind};
-use crate::source::{SourceError, SourceErrorKind};
+use crate::iiif::IiifError;
+use crate::images::{ErrorKind as ImageErrorKind, ImageError};
 use std::fmt;
 
-/// What kind of failure, which decides the status.
+/// What kind of failure, which decides the status: the image core's kinds, and the one
+/// only HTTP has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     BadRequest,
@@ -71,29 +72,23 @@ impl fmt::Display for ServiceError {
     }
 }
 
+impl From<ImageError> for ServiceError {
+    fn from(err: ImageError) -> Self {
+        let kind = match err.kind {
+            ImageErrorKind::BadRequest => ErrorKind::BadRequest,
+            ImageErrorKind::Forbidden => ErrorKind::Forbidden,
+            ImageErrorKind::NotFound => ErrorKind::NotFound,
+            ImageErrorKind::NotImplemented => ErrorKind::NotImplemented,
+            ImageErrorKind::Unavailable => ErrorKind::Unavailable,
+            ImageErrorKind::Internal => ErrorKind::Internal,
+        };
+        ServiceError::new(kind, err.detail)
+    }
+}
+
+/// IIIF URL syntax errors are found by the router before the image core is asked.
 impl From<IiifError> for ServiceError {
     fn from(err: IiifError) -> Self {
-        let kind = match err.kind {
-            IiifErrorKind::BadRequest => ErrorKind::BadRequest,
-            IiifErrorKind::NotFound => ErrorKind::NotFound,
-            IiifErrorKind::NotImplemented => ErrorKind::NotImplemented,
-        };
-        ServiceError::new(kind, err.message)
-    }
-}
-
-impl From<SourceError> for ServiceError {
-    fn from(err: SourceError) -> Self {
-        ServiceError::new(source_kind(err.kind()), err.detail())
-    }
-}
-
-/// Maps a source failure kind to a service failure kind.
-pub fn source_kind(kind: SourceErrorKind) -> ErrorKind {
-    match kind {
-        SourceErrorKind::NotFound => ErrorKind::NotFound,
-        SourceErrorKind::Forbidden => ErrorKind::Forbidden,
-        SourceErrorKind::Unavailable => ErrorKind::Unavailable,
-        SourceErrorKind::Other => ErrorKind::Internal,
+        ImageError::from(err).into()
     }
 }

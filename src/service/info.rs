@@ -3,7 +3,7 @@
 
 use super::error::ServiceError;
 use super::respond::{etag, matches_if_none_match, set};
-use super::{public_url, resolve, App};
+use super::{public_url, App};
 use crate::iiif::{context_uri, info_json, profile_uri, Format, InfoOptions, Version};
 use bytes::Bytes;
 use http::header::{ACCEPT, LINK, VARY};
@@ -48,16 +48,16 @@ pub(crate) async fn respond(
     version: Version,
     identifier: &str,
 ) -> Result<Response<Bytes>, ServiceError> {
-    let (facts, _identity) = resolve::info_facts(app, identifier).await?;
+    let summary = app.images.info(identifier).await?;
     let base = public_url::base_url(&app.config.public_base_url, req.headers());
     let options = InfoOptions {
         id: image_base(&base, version, identifier),
         version,
         rights: app.config.rights.clone(),
-        limits: app.limits,
+        limits: *app.images.limits(),
         preferred_formats: preferred_formats(&app.config.preferred_formats),
     };
-    let body = serde_json::to_vec_pretty(&info_json(&facts, &options))
+    let body = serde_json::to_vec_pretty(&info_json(&summary.facts, &options))
         .map_err(|e| ServiceError::new(super::ErrorKind::Internal, e.to_string()))?;
     let content_type = content_type(version, req.headers());
     // The body names everything that decides it (id, sizes, limits), so it is the validator.

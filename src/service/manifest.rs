@@ -11,7 +11,7 @@
 
 use super::error::{ErrorKind, ServiceError};
 use super::respond::{etag, matches_if_none_match};
-use super::{info, public_url, resolve, App, RequestStats};
+use super::{info, public_url, App, RequestStats};
 use crate::iiif::{parse_route, profile_uri, Route, Version};
 use bytes::Bytes;
 use http::{Request, Response};
@@ -30,7 +30,7 @@ pub(crate) async fn respond(
 ) -> Result<Response<Bytes>, ServiceError> {
     let (version, identifier) = parse(rest)?;
     stats.identifier = Some(identifier.clone());
-    let image = resolve::resolve(app, &identifier).await?;
+    let image = app.images.info(&identifier).await?;
     let base = public_url::base_url(&app.config.public_base_url, req.headers());
     let doc = manifest(
         &base,

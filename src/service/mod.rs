@@ -2,35 +2,30 @@
 //!
 //! The standalone server, the Lambda front door and the tests all call [`handle`] with an
 //! [`App`] built once at start. Routing, IIIF headers, caching headers and the mapping of
-//! every error to a status live here and nowhere else.
+//! every error to a status live here and nowhere else; every answer about an image comes
+//! from the HTTP-free core, [`crate::images::Images`].
 
-mod deadline;
 mod error;
 mod image;
 mod info;
 mod manifest;
 mod public_url;
-mod resolve;
 mod respond;
-mod store;
-mod traffic;
 mod viewer;
 
-pub use deadline::{Deadline, DEADLINE_MARGIN};
+/// The Lambda front door attaches a [`Deadline`] to the request; the core enforces it.
+pub use crate::images::{Deadline, DEADLINE_MARGIN};
 pub use error::{ErrorKind, ServiceError};
-pub use store::{Opened, Store, StoreStats};
 
 use crate::config::Config;
-use crate::iiif::{Limits, Version};
-use crate::render::{OpenedImageCache, Renderer};
+use crate::iiif::Version;
+use crate::images::Images;
+use crate::source::Store;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
-use resolve::FactsCache;
 use respond::Policy;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::Semaphore;
-use traffic::Traffic;
 
 /// URL paths longer than this are refused before any parsing.
 const MAX_PATH_LEN: usize = 4096;
@@ -38,27 +33,20 @@ const MAX_PATH_LEN: usize = 4096;
 /// Everything a request needs, built once per process.
 pub struct App {
     config: Config,
-    store: Store,
-    renderer: Arc<Renderer>,
-    facts: FactsCache,
-    render_slots: Arc<Semaphore>,
+    images: Images,
     policy: Policy,
-    limits: Limits,
 }
 
 impl App {
     /// Builds the app: opens the store, starts libvips, sizes the caches.
     pub async fn new(config: Config) -> Result<App, String> {
-        let store = Store::from_config(&config).await?;
+        let store = crate::images::store_from_config(&config).await?;
         Self::with_store(config, store)
     }
 
     /// Builds the app over a store the caller made (tests, the Lambda).
-    pub fn with_store(config: Config, store: Store) -> Result<App, String> {
-        let slots = config.render_slots();
-        crate::render::init(slots).map_err(|e| format!("libvips: {e}"))?;
-        let renderer = Renderer::new(OpenedImageCache::new(config.opened_images))
-            .map_err(|e| format!("libvips: {e}"))?;
+    pub fn with_store(config: Config, store: Arc<dyn Store>) -> Result<App, String> {
+        let images = Images::new(&config, store)?;
         let policy = Policy {
             cors_origin: config
                 .cors_origin
@@ -69,19 +57,9 @@ impl App {
                 .parse()
                 .map_err(|_| "bad TESSERA_CACHE_CONTROL")?,
         };
-        let limits = Limits {
-            max_width: config.max_width,
-            max_height: config.max_height,
-            max_area: config.max_area,
-            upscaling: config.upscaling,
-        };
         Ok(App {
-            renderer: Arc::new(renderer),
-            facts: FactsCache::new(config.info_cache_entries, None),
-            render_slots: Arc::new(Semaphore::new(slots)),
+            images,
             policy,
-            limits,
-            store,
             config,
         })
     }
@@ -90,8 +68,9 @@ impl App {
         &self.config
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// The image core the app answers from.
+    pub fn images(&self) -> &Images {
+        &self.images
     }
 }
 
@@ -105,7 +84,7 @@ pub(crate) struct RequestStats {
 /// Answers one request. Never panics on input; every failure becomes an error response.
 pub async fn handle(app: &App, req: Request<()>) -> Response<Bytes> {
     let started = Instant::now();
-    let before = Traffic::now(app);
+    let before = app.images.traffic();
     let mut stats = RequestStats::default();
     let result = route(app, &req, &mut stats).await;
     let mut resp = match result {
@@ -133,7 +112,7 @@ pub async fn handle(app: &App, req: Request<()>) -> Response<Bytes> {
     }
     // Counters are process-wide: under concurrency the deltas include the traffic of
     // requests that overlapped this one (exact when requests run one at a time).
-    let now = Traffic::now(app);
+    let now = app.images.traffic();
     let spent = now.since(&before);
     tracing::info!(
         method = %req.method(),

@@ -6,16 +6,14 @@
 
 use super::error::{ErrorKind, ServiceError};
 use super::respond::set;
-use super::{App, Store};
-use crate::source::IMAGE_EXTENSIONS;
+use super::App;
+use crate::images::ImageError;
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{Response, StatusCode};
 use std::path::{Path, PathBuf};
 
 const VIEWER_HTML: &str = include_str!("assets/viewer.html");
-/// At most this many images are listed on the index page.
-const INDEX_LIMIT: usize = 500;
 
 /// `/viewer`, `/viewer/openseadragon/...` and `/viewer/mirador/...`; anything else is 404.
 pub(crate) async fn serve(
@@ -75,15 +73,7 @@ fn asset_type(name: &str) -> &'static str {
 
 /// `/`: every image under the file store's root, with viewer and info.json links.
 pub(crate) async fn index(app: &App) -> Result<Response<Bytes>, ServiceError> {
-    let names = match app.store() {
-        Store::File(files) => {
-            let root = files.root().to_path_buf();
-            tokio::task::spawn_blocking(move || list_images(&root))
-                .await
-                .map_err(|e| ServiceError::new(ErrorKind::Internal, e.to_string()))?
-        }
-        Store::S3(_) => Vec::new(),
-    };
+    let names = app.images.store().list().await.map_err(ImageError::from)?;
     let mut rows = String::new();
     for name in &names {
         let q = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
@@ -114,39 +104,6 @@ fn page(app: &App, html: String) -> Response<Bytes> {
     set(resp.headers_mut(), CONTENT_TYPE, "text/html; charset=utf-8");
     set(resp.headers_mut(), CACHE_CONTROL, "no-cache");
     resp
-}
-
-/// Image files under `root` (three levels deep at most), as identifiers relative to it.
-fn list_images(root: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut dirs = vec![(root.to_path_buf(), 0)];
-    while let Some((dir, depth)) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() && depth < 3 {
-                dirs.push((path, depth + 1));
-            } else if kind.is_file() && has_image_extension(&path) {
-                if let Ok(rel) = path.strip_prefix(root) {
-                    found.push(rel.to_string_lossy().into_owned());
-                }
-            }
-        }
-    }
-    found.sort();
-    found.truncate(INDEX_LIMIT);
-    found
-}
-
-fn has_image_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 fn escape_html(text: &str) -> String {

@@ -21,6 +21,7 @@ pub const IMAGE_EXTENSIONS: [&str; 10] = [
 ];
 
 /// A served directory and how identifiers map into it.
+#[derive(Clone)]
 pub struct FileStore {
     root: PathBuf,
     template: String,

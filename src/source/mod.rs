@@ -4,8 +4,12 @@
 //! run on libvips worker threads and must block until bytes arrive. Remote sources bridge
 //! to async I/O inside their own implementation. Sources are `Send + Sync` because one
 //! opened image is read by many libvips threads at once.
+//!
+//! A [`Store`] is where sources come from (a directory, an S3 bucket): the rest of the
+//! crate holds an `Arc<dyn Store>` and never matches on which kind it is.
 
 mod block_cache;
+mod bucket;
 mod error;
 mod file;
 mod memory;
@@ -13,15 +17,18 @@ mod meta;
 mod s3;
 mod s3_error;
 mod s3_store;
+mod store;
 mod whole_cache;
 
 pub use block_cache::{BlockCache, FetchFn};
+pub use bucket::{BucketSettings, BucketStore};
 pub use error::{SourceError, SourceErrorKind};
 pub use file::{FileSource, FileStore, IMAGE_EXTENSIONS};
 pub use memory::MemorySource;
 pub use meta::{format_levels, metadata_dimensions, MetaFacts};
 pub use s3::{S3Source, TransferStats};
 pub use s3_store::{ObjectHead, S3Credentials, S3Settings, S3Store};
+pub use store::{Opened, Store, StoreStats};
 pub use whole_cache::{CachedObject, WholeObjectCache};
 
 use bytes::Bytes;

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use tessera::config::Config;
-use tessera::service::{handle, App, Store};
+use tessera::service::{handle, App};
 use tessera::source::FileStore;
 
 pub const RED: [u8; 3] = [220, 30, 30];
@@ -149,9 +149,7 @@ pub fn app_with(root: &Path, tweak: impl FnOnce(&mut Config)) -> Arc<App> {
     config.root = root.to_path_buf();
     config.public_base_url = String::new();
     tweak(&mut config);
-    let store = Store::File(Arc::new(
-        FileStore::new(root, &config.key_template).unwrap(),
-    ));
+    let store = Arc::new(FileStore::new(root, &config.key_template).unwrap());
     Arc::new(App::with_store(config, store).expect("app"))
 }
 
@@ -161,7 +159,7 @@ pub fn app_s3(s3: tessera::source::S3Store, tweak: impl FnOnce(&mut Config)) -> 
     config.source = tessera::config::SourceKind::S3;
     config.public_base_url = String::new();
     tweak(&mut config);
-    let store = Store::s3(s3, &config).expect("disk cache");
+    let store = tessera::images::bucket_store(s3, &config).expect("disk cache");
     Arc::new(App::with_store(config, store).expect("app"))
 }
 

@@ -12,13 +12,11 @@
 //! Multi-page documents: `{name};{page}` addresses page `page` (1-based) of a multi-page
 //! TIFF, the same syntax Cantaloupe's meta-identifiers use. Pyramid levels are not pages.
 
-use super::error::{source_kind, ErrorKind, ServiceError};
-use super::store::Opened;
-use super::App;
+use super::error::{ErrorKind, ImageError};
 use crate::cache::FlightCache;
 use crate::iiif::{Dimensions, ImageFacts};
-use crate::source::MetaFacts;
-use crate::tiff::{read_facts, FactsError, FactsErrorKind, ImageInfo};
+use crate::source::{MetaFacts, Opened, Store};
+use crate::tiff::{read_facts, ImageInfo};
 use std::sync::Arc;
 
 /// One image, ready to plan and render.
@@ -38,45 +36,48 @@ pub(crate) type FactsCache = FlightCache<Arc<ImageInfo>>;
 /// only; other pages may differ in size), else from its bytes. Returns the source's
 /// identity too.
 pub(crate) async fn info_facts(
-    app: &App,
+    store: &dyn Store,
+    cache: &FactsCache,
     identifier: &str,
-) -> Result<(ImageFacts, String), ServiceError> {
+) -> Result<(ImageFacts, String), ImageError> {
     let (name, page) = split_page(identifier)?;
-    let opened = app.store.open(name).await?;
+    let opened = store.open(name).await?;
     if let (0, Some(facts)) = (page, opened.meta().as_ref().and_then(facts_from_meta)) {
         return Ok((facts, opened.source.identity().to_string()));
     }
-    let resolved = resolve_opened(app, identifier, opened, page).await?;
+    let resolved = resolve_opened(cache, identifier, opened, page).await?;
     let identity = resolved.opened.source.identity().to_string();
     Ok((resolved.facts, identity))
 }
 
 /// Opens an identifier's object and returns its facts for the addressed page.
-pub(crate) async fn resolve(app: &App, identifier: &str) -> Result<Resolved, ServiceError> {
+pub(crate) async fn resolve(
+    store: &dyn Store,
+    cache: &FactsCache,
+    identifier: &str,
+) -> Result<Resolved, ImageError> {
     let (name, page) = split_page(identifier)?;
-    let opened = app.store.open(name).await?;
-    resolve_opened(app, identifier, opened, page).await
+    let opened = store.open(name).await?;
+    resolve_opened(cache, identifier, opened, page).await
 }
 
 async fn resolve_opened(
-    app: &App,
+    cache: &FactsCache,
     identifier: &str,
     opened: Opened,
     page: u32,
-) -> Result<Resolved, ServiceError> {
+) -> Result<Resolved, ImageError> {
     let reader = Arc::clone(&opened.walker);
-    let info = app
-        .facts
+    let info = cache
         .get_or_fetch(opened.source.identity(), || async move {
             let info = tokio::task::spawn_blocking(move || read_facts(&*reader))
                 .await
-                .map_err(|e| ServiceError::new(ErrorKind::Internal, e.to_string()))?
-                .map_err(facts_error)?;
-            Ok::<_, ServiceError>(Arc::new(info))
+                .map_err(|e| ImageError::new(ErrorKind::Internal, e.to_string()))??;
+            Ok::<_, ImageError>(Arc::new(info))
         })
         .await?;
     let facts = info.facts(page).ok_or_else(|| {
-        ServiceError::new(
+        ImageError::new(
             ErrorKind::NotFound,
             format!("{identifier}: no page {}", page + 1),
         )
@@ -109,7 +110,7 @@ fn facts_from_meta(meta: &MetaFacts) -> Option<ImageFacts> {
 
 /// Splits `name;N` into the name and the 0-based page; a name without a numeric suffix is
 /// page 0.
-fn split_page(identifier: &str) -> Result<(&str, u32), ServiceError> {
+fn split_page(identifier: &str) -> Result<(&str, u32), ImageError> {
     let Some((name, suffix)) = identifier.rsplit_once(';') else {
         return Ok((identifier, 0));
     };
@@ -118,21 +119,11 @@ fn split_page(identifier: &str) -> Result<(&str, u32), ServiceError> {
     }
     match suffix.parse::<u32>() {
         Ok(page) if page >= 1 => Ok((name, page - 1)),
-        _ => Err(ServiceError::new(
+        _ => Err(ImageError::new(
             ErrorKind::BadRequest,
             "page numbers start at 1",
         )),
     }
-}
-
-fn facts_error(err: FactsError) -> ServiceError {
-    let kind = match err.source_error() {
-        Some(source) => source_kind(source.kind()),
-        // A file we cannot read as an image is the operator's problem, not the client's.
-        None if err.kind() == FactsErrorKind::Unsupported => ErrorKind::NotImplemented,
-        None => ErrorKind::Internal,
-    };
-    ServiceError::new(kind, err.to_string())
 }
 
 #[cfg(test)]

@@ -2,24 +2,24 @@
 //! [`CacheStats`], read in one place and subtracted in one place, so a new cache is one
 //! field here rather than another pair of counters summed by hand in `handle`.
 
-use super::{App, StoreStats};
+use super::Images;
 use crate::cache::CacheStats;
-use crate::source::TransferStats;
+use crate::source::{StoreStats, TransferStats};
 
 /// The counters of the app at one moment (or, from [`Traffic::since`], between two).
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Traffic {
+pub struct Traffic {
     pub store: StoreStats,
     pub facts: CacheStats,
     pub opened: CacheStats,
 }
 
 impl Traffic {
-    pub fn now(app: &App) -> Traffic {
+    pub fn now(images: &Images) -> Traffic {
         Traffic {
-            store: app.store.stats(),
-            facts: app.facts.stats(),
-            opened: app.renderer.cache().stats(),
+            store: images.store.stats(),
+            facts: images.facts.stats(),
+            opened: images.renderer.cache().stats(),
         }
     }
 

@@ -3,11 +3,11 @@
 //! A Lambda invocation is killed at its deadline, and the platform's timeout reply
 //! (`Sandbox.Timedout`) has reached viewers through CloudFront as a cached 200. So the
 //! Lambda front door attaches a [`Deadline`] to the request as an `http` extension, and
-//! the service gives a render only the time left minus [`DEADLINE_MARGIN`]: a render that
+//! the image core gives a render only the time left minus [`DEADLINE_MARGIN`]: a render that
 //! cannot finish by then is abandoned and answered 503 + Retry-After + `no-store`, which
 //! no cache keeps. The standalone server attaches none and renders without a limit.
 
-use super::error::{ErrorKind, ServiceError};
+use super::error::{ErrorKind, ImageError};
 use std::time::{Duration, Instant};
 
 /// Time kept back from the deadline to send the answer: the 503 itself is tiny, but a
@@ -22,13 +22,13 @@ pub struct Deadline(pub Instant);
 
 impl Deadline {
     /// Time a render may take from now, or 503 when nothing is left after the margin.
-    pub(crate) fn budget(self) -> Result<Duration, ServiceError> {
+    pub(crate) fn budget(self) -> Result<Duration, ImageError> {
         self.0
             .checked_duration_since(Instant::now())
             .and_then(|left| left.checked_sub(DEADLINE_MARGIN))
             .filter(|budget| !budget.is_zero())
             .ok_or_else(|| {
-                ServiceError::new(
+                ImageError::new(
                     ErrorKind::Unavailable,
                     "no time left before the invocation deadline",
                 )

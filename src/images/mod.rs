@@ -1,0 +1,97 @@
+//! The image core, free of HTTP: from an identifier to facts, and from an identifier and a
+//! IIIF request to encoded bytes.
+//!
+//! [`Images`] owns everything an answer costs: the [`Store`] (with its HEAD, block and
+//! whole-object caches), the facts cache (one directory walk per object version), the
+//! renderer (with its opened-image cache) and the render slots. The service calls only
+//! [`Images::info`], [`Images::prepare`] and [`Images::render`]; it never sees a source, a
+//! loader or a slot. Rendering is two calls because a conditional request must be answered
+//! 304 from the plan alone, before any pixel or whole-object download.
+
+mod deadline;
+mod error;
+mod open;
+mod render;
+mod resolve;
+mod store;
+mod traffic;
+
+pub use deadline::{Deadline, DEADLINE_MARGIN};
+pub use error::{ErrorKind, ImageError};
+pub use render::Prepared;
+pub use store::{bucket_store, store_from_config};
+pub use traffic::Traffic;
+
+use crate::config::Config;
+use crate::iiif::{ImageFacts, Limits};
+use crate::render::{OpenedImageCache, Renderer};
+use crate::source::Store;
+use resolve::FactsCache;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Everything an image answer needs, built once per process.
+pub struct Images {
+    store: Arc<dyn Store>,
+    facts: FactsCache,
+    renderer: Arc<Renderer>,
+    /// Renders running at once; a request waits at most `queue_timeout` for one.
+    slots: Arc<Semaphore>,
+    queue_timeout: Duration,
+    limits: Limits,
+}
+
+/// What info.json and the manifest say about one image, and which version of the object
+/// said it.
+#[derive(Clone, Debug)]
+pub struct ImageSummary {
+    pub facts: ImageFacts,
+    /// Names the object and its version (see [`crate::source::Source::identity`]).
+    pub identity: String,
+}
+
+impl Images {
+    /// Starts libvips with the configured concurrency and sizes the caches and slots.
+    pub fn new(config: &Config, store: Arc<dyn Store>) -> Result<Images, String> {
+        let slots = config.render_slots();
+        crate::render::init(slots).map_err(|e| format!("libvips: {e}"))?;
+        let renderer = Renderer::new(OpenedImageCache::new(config.opened_images))
+            .map_err(|e| format!("libvips: {e}"))?;
+        Ok(Images {
+            store,
+            facts: FactsCache::new(config.info_cache_entries, None),
+            renderer: Arc::new(renderer),
+            slots: Arc::new(Semaphore::new(slots)),
+            queue_timeout: config.queue_timeout(),
+            limits: Limits {
+                max_width: config.max_width,
+                max_height: config.max_height,
+                max_area: config.max_area,
+                upscaling: config.upscaling,
+            },
+        })
+    }
+
+    /// The size limits every plan and info.json obey.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    /// The facts info.json needs: from the object's metadata when it records them all (a
+    /// HEAD, no byte read), else from its bytes. Either way the same facts, so one image
+    /// has one info.json wherever its facts came from.
+    pub async fn info(&self, identifier: &str) -> Result<ImageSummary, ImageError> {
+        let (facts, identity) = resolve::info_facts(&*self.store, &self.facts, identifier).await?;
+        Ok(ImageSummary { facts, identity })
+    }
+
+    /// Every counter and cache of the core at this moment, for the request log line.
+    pub fn traffic(&self) -> Traffic {
+        Traffic::now(self)
+    }
+}

@@ -1,0 +1,106 @@
+//! An S3 bucket as a [`Store`]: object names through a key template, HEADs cached, whole
+//! copies on local disk for the formats that need them.
+//!
+//! Objects are HEADed once per `head_ttl`: within that time a request costs no S3 call
+//! before its first byte read, and after it a replaced object is noticed by its new ETag,
+//! which changes every cache key below.
+
+use super::{
+    ObjectHead, Opened, S3Store, Source, SourceError, SourceErrorKind, Store, StoreStats,
+    WholeObjectCache,
+};
+use crate::cache::FlightCache;
+use async_trait::async_trait;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where a bucket store keeps what it caches, and how its names map to keys.
+pub struct BucketSettings {
+    pub bucket: String,
+    /// `{id}` (or serverless-iiif's `%s`) stands for the identifier; empty means `{id}`.
+    pub key_template: String,
+    pub head_entries: usize,
+    pub head_ttl: Duration,
+    /// Directory the whole-object cache creates its own folder in.
+    pub disk_parent: PathBuf,
+    pub disk_bytes: u64,
+}
+
+/// An S3 bucket behind the shared client, block cache and whole-object disk cache.
+pub struct BucketStore {
+    s3: S3Store,
+    bucket: String,
+    template: String,
+    heads: FlightCache<ObjectHead>,
+    whole: WholeObjectCache,
+}
+
+impl BucketStore {
+    pub fn new(s3: S3Store, settings: BucketSettings) -> std::io::Result<BucketStore> {
+        Ok(BucketStore {
+            s3,
+            bucket: settings.bucket,
+            template: key_template(&settings.key_template),
+            heads: FlightCache::new(settings.head_entries, Some(settings.head_ttl)),
+            whole: WholeObjectCache::new(&settings.disk_parent, settings.disk_bytes)?,
+        })
+    }
+
+    /// The object's HEAD, from the cache while it is fresh; concurrent first requests
+    /// share one HEAD.
+    async fn head(&self, name: &str) -> Result<ObjectHead, SourceError> {
+        if name.is_empty() || name.len() > 1024 {
+            return Err(SourceError::new(
+                SourceErrorKind::Forbidden,
+                "bad object name",
+            ));
+        }
+        let key = self.template.replace("{id}", name);
+        self.heads
+            .get_or_fetch(&key, || self.s3.head(&self.bucket, &key))
+            .await
+    }
+}
+
+#[async_trait]
+impl Store for BucketStore {
+    async fn open(&self, name: &str) -> Result<Opened, SourceError> {
+        let head = self.head(name).await?;
+        Ok(Opened {
+            source: Arc::new(self.s3.open(&head)),
+            walker: Arc::new(self.s3.open_exact(&head)),
+            head: Some(head),
+        })
+    }
+
+    async fn whole(&self, opened: &Opened) -> Result<Arc<dyn Source>, SourceError> {
+        match &opened.head {
+            Some(head) => Ok(Arc::new(self.s3.open_whole(head, &self.whole).await?)),
+            None => Ok(Arc::clone(&opened.source)),
+        }
+    }
+
+    /// A bucket may hold millions of objects; the index page is a local convenience, so
+    /// buckets are not listed.
+    async fn list(&self) -> Result<Vec<String>, SourceError> {
+        Ok(Vec::new())
+    }
+
+    fn stats(&self) -> StoreStats {
+        StoreStats {
+            s3: self.s3.stats(),
+            blocks: self.s3.cache().stats(),
+            whole: self.whole.stats(),
+            heads: self.heads.stats(),
+        }
+    }
+}
+
+/// `{id}` templates as configured; serverless-iiif's `%s` is accepted; empty means `{id}`.
+fn key_template(configured: &str) -> String {
+    match configured.replace("%s", "{id}") {
+        t if t.is_empty() => "{id}".to_string(),
+        t => t,
+    }
+}

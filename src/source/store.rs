@@ -1,0 +1,131 @@
+//! Where images live, as one trait: [`Store`] turns a (decoded) object name into an
+//! [`Opened`] object, hands out a whole local copy when a format needs one, and lists what
+//! it can for the index page.
+//!
+//! The two stores are [`FileStore`] (a directory) and [`super::BucketStore`] (an S3
+//! bucket); callers hold an `Arc<dyn Store>` and never ask which one it is, so a new kind
+//! of store is one more implementation here, not another `match` in the service.
+
+use super::{
+    metadata_dimensions, FileStore, MetaFacts, ObjectHead, Source, SourceError, SourceErrorKind,
+    TransferStats, IMAGE_EXTENSIONS,
+};
+use crate::cache::CacheStats;
+use async_trait::async_trait;
+use std::path::Path;
+use std::sync::Arc;
+
+/// At most this many images are listed for the index page.
+const LIST_LIMIT: usize = 500;
+
+/// A place images are read from.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Opens the object an identifier names.
+    async fn open(&self, name: &str) -> Result<Opened, SourceError>;
+
+    /// A source holding the whole object locally, for formats libvips cannot read by
+    /// ranges efficiently (JPEG, PNG, JPEG 2000, strip TIFF); a local object already is.
+    async fn whole(&self, opened: &Opened) -> Result<Arc<dyn Source>, SourceError>;
+
+    /// Names of the images the store can list (sorted, at most a few hundred), for the
+    /// index page; empty when the store does not list.
+    async fn list(&self) -> Result<Vec<String>, SourceError>;
+
+    /// Traffic and caches since start; zero for a store without either.
+    fn stats(&self) -> StoreStats;
+}
+
+/// An object, opened: a source that reads it by ranges, and for S3 its HEAD.
+pub struct Opened {
+    /// Reads through the block cache (for libvips).
+    pub source: Arc<dyn Source>,
+    /// Reads exactly what is asked (for the directory walker); for files the same source.
+    pub walker: Arc<dyn Source>,
+    pub head: Option<ObjectHead>,
+}
+
+impl Opened {
+    /// Width, height and tile size from the object's user metadata, if it carries them.
+    pub fn meta(&self) -> Option<MetaFacts> {
+        self.head
+            .as_ref()
+            .and_then(|h| metadata_dimensions(&h.metadata))
+    }
+}
+
+/// A store's S3 traffic and caches since start, for the request log line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StoreStats {
+    pub s3: TransferStats,
+    pub blocks: CacheStats,
+    pub whole: CacheStats,
+    pub heads: CacheStats,
+}
+
+/// Files are opened per request (a stat and an open, microseconds; no descriptors are
+/// hoarded), on the blocking pool because a network file system can take longer.
+#[async_trait]
+impl Store for FileStore {
+    async fn open(&self, name: &str) -> Result<Opened, SourceError> {
+        let files = self.clone();
+        let name = name.to_string();
+        let source = tokio::task::spawn_blocking(move || files.open(&name))
+            .await
+            .map_err(|e| SourceError::new(SourceErrorKind::Other, e.to_string()))??;
+        let source: Arc<dyn Source> = Arc::new(source);
+        Ok(Opened {
+            walker: Arc::clone(&source),
+            source,
+            head: None,
+        })
+    }
+
+    async fn whole(&self, opened: &Opened) -> Result<Arc<dyn Source>, SourceError> {
+        Ok(Arc::clone(&opened.source))
+    }
+
+    async fn list(&self) -> Result<Vec<String>, SourceError> {
+        let root = self.root().to_path_buf();
+        tokio::task::spawn_blocking(move || list_images(&root))
+            .await
+            .map_err(|e| SourceError::new(SourceErrorKind::Other, e.to_string()))
+    }
+
+    fn stats(&self) -> StoreStats {
+        StoreStats::default()
+    }
+}
+
+/// Image files under `root` (three levels deep at most), as identifiers relative to it.
+fn list_images(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut dirs = vec![(root.to_path_buf(), 0)];
+    while let Some((dir, depth)) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() && depth < 3 {
+                dirs.push((path, depth + 1));
+            } else if kind.is_file() && has_image_extension(&path) {
+                if let Ok(rel) = path.strip_prefix(root) {
+                    found.push(rel.to_string_lossy().into_owned());
+                }
+            }
+        }
+    }
+    found.sort();
+    found.truncate(LIST_LIMIT);
+    found
+}
+
+fn has_image_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
