@@ -75,7 +75,7 @@ async fn upload(endpoint: &str, bucket: &str, bytes: Vec<u8>) {
         .await
         .unwrap();
     // What `create-metadata` would write for this object (size, tile size, levels).
-    let info = tessera::tiff::read_facts(&MemorySource::new(bytes.clone(), "bench")).unwrap();
+    let info = tessera::facts::read_facts(&MemorySource::new(bytes.clone(), "bench")).unwrap();
     let record = facts_to_record(&info).unwrap();
     let metadata = merged(&HashMap::new(), &record);
     let put = |key: &'static str, meta: bool| {

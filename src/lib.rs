@@ -1,6 +1,6 @@
 //! Tessera: a IIIF Image API 3.0 and 2.1 server on libvips.
 //!
-//! The crate is five layers that depend one way: [`iiif`], [`source`] and [`tiff`] know
+//! The crate is five layers that depend one way: [`iiif`], [`source`] and [`facts`] know
 //! nothing of each other's callers; [`render`] turns a plan into encoded bytes with libvips;
 //! [`images`] is the HTTP-free core that owns the store, the caches and the render slots
 //! and answers "facts of this image" and "this image request, rendered"; [`service`] is
@@ -12,6 +12,7 @@
 
 pub mod cache;
 pub mod config;
+pub mod facts;
 pub mod iiif;
 pub mod images;
 pub mod lambda;
@@ -20,5 +21,4 @@ pub mod render;
 pub mod server;
 pub mod service;
 pub mod source;
-pub mod tiff;
 pub mod tools;

@@ -7,8 +7,8 @@ mod common;
 use common::{quadrants, vips, BLUE, GREEN, RED, YELLOW};
 use std::path::Path;
 use std::process::Command;
+use tessera::facts::{read_facts, read_tiff};
 use tessera::source::{FileStore, Source};
-use tessera::tiff::{read_facts, read_tiff};
 use tessera::tools::convert::{convert, BigTiff, Compression, ConvertOptions};
 use tessera::tools::inspect::{inspect, Inspection};
 

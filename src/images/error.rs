@@ -1,10 +1,10 @@
 //! The one error type of the image core: a kind that says what went wrong with the image
 //! (the service turns it into a status), and a detail for the log line.
 
+use crate::facts::{FactsError, FactsErrorKind};
 use crate::iiif::{IiifError, IiifErrorKind};
 use crate::render::{RenderError, RenderErrorKind};
 use crate::source::{SourceError, SourceErrorKind};
-use crate::tiff::{FactsError, FactsErrorKind};
 use std::fmt;
 
 /// What kind of failure.

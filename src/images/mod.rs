@@ -10,7 +10,6 @@
 
 mod deadline;
 mod error;
-mod open;
 mod render;
 mod resolve;
 mod store;

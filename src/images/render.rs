@@ -8,7 +8,7 @@
 
 use super::error::{ErrorKind, ImageError};
 use super::resolve::{self, Resolved};
-use super::{open, Deadline, Images};
+use super::{Deadline, Images};
 use crate::iiif::{canonical_request, plan, Dimensions, ImageRequest, Plan, Version};
 use crate::render::{RenderJob, Rendered};
 use std::sync::Arc;
@@ -65,9 +65,25 @@ impl Images {
         deadline: Option<Deadline>,
     ) -> Result<(Rendered, Duration), ImageError> {
         let Prepared { image, plan, .. } = prepared;
+        let spec = image
+            .info
+            .open_spec(image.page, plan.level)
+            .ok_or_else(|| {
+                ImageError::new(
+                    ErrorKind::Internal,
+                    format!("no level {} on page {}", plan.level, image.page),
+                )
+            })?;
+        // Tiled TIFF levels are read by ranges; everything else from a whole local copy
+        // (for files that is the file itself; for S3 the disk cache, downloaded once).
+        let source = if spec.ranged {
+            Arc::clone(&image.opened.source)
+        } else {
+            self.store.whole(&image.opened).await?
+        };
         let job = RenderJob {
-            source: open::render_source(&*self.store, &image, plan.level).await?,
-            loader: open::loader_for(&image.info, image.page, plan.level)?,
+            source,
+            loader: spec.loader,
             level: image.facts.levels[plan.level],
             full: Dimensions {
                 width: image.facts.width,

@@ -14,9 +14,9 @@
 
 use super::error::{ErrorKind, ImageError};
 use crate::cache::FlightCache;
+use crate::facts::{read_facts, ImageInfo};
 use crate::iiif::{Dimensions, ImageFacts};
 use crate::source::{MetaFacts, Opened, Store};
-use crate::tiff::{read_facts, ImageInfo};
 use std::sync::Arc;
 
 /// One image, ready to plan and render.

@@ -10,6 +10,7 @@ use super::error::{RenderError, RenderErrorKind};
 use super::job::{Loader, RenderJob};
 use super::vips_image::VipsImage;
 use super::vips_source::VipsSourceHandle;
+use crate::facts::LevelLoad;
 use crate::iiif::{Dimensions, Rect};
 use crate::source::SourceError;
 
@@ -55,6 +56,15 @@ pub(crate) fn reduction(
         .unwrap_or(0)
 }
 
+/// The `tiffload` options that open exactly one directory: a page of the main chain, or
+/// a SubIFD of one.
+pub(crate) fn tiff_options(load: LevelLoad) -> String {
+    match load {
+        LevelLoad::Page(page) => format!("page={page}"),
+        LevelLoad::SubIfd { page, index } => format!("page={page},subifd={index}"),
+    }
+}
+
 /// The option strings to try, best first. Only JPEG 2000 has more than one: its number of
 /// stored resolutions is unknown until opened, and asking for too many fails the open.
 pub(crate) fn load_attempts(job: &RenderJob) -> Vec<String> {
@@ -64,11 +74,7 @@ pub(crate) fn load_attempts(job: &RenderJob) -> Vec<String> {
     };
     let reduce = |max| reduction(job.plan.region, job.full, job.level, out, max);
     let specific: Vec<String> = match job.loader {
-        Loader::Tiff { page, subifd: None } => vec![format!("page={page}")],
-        Loader::Tiff {
-            page,
-            subifd: Some(ifd),
-        } => vec![format!("page={page},subifd={ifd}")],
+        Loader::Tiff(load) => vec![tiff_options(load)],
         Loader::Jpeg => vec![format!("shrink={}", 1u32 << reduce(3))],
         // libwebp scales while decoding; powers of two keep the arithmetic exact.
         Loader::Webp => match reduce(6) {
@@ -123,7 +129,7 @@ fn warn_if_level_differs(job: &RenderJob, image: &VipsImage) {
         width: image.width(),
         height: image.height(),
     };
-    if matches!(job.loader, Loader::Tiff { .. }) && opened != job.level {
+    if matches!(job.loader, Loader::Tiff(_)) && opened != job.level {
         tracing::warn!(
             source = job.source.identity(),
             loader = ?job.loader,
@@ -183,6 +189,13 @@ mod tests {
                 "{region:?} -> {out:?}"
             );
         }
+    }
+
+    #[test]
+    fn tiff_levels_open_their_own_directory() {
+        assert_eq!(tiff_options(LevelLoad::Page(3)), "page=3");
+        let sub = LevelLoad::SubIfd { page: 1, index: 2 };
+        assert_eq!(tiff_options(sub), "page=1,subifd=2");
     }
 
     #[test]

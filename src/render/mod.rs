@@ -41,5 +41,8 @@ pub use cache::OpenedImageCache;
 pub use error::{RenderError, RenderErrorKind};
 pub use file_convert::FileImage;
 pub use job::{Loader, RenderJob, Rendered};
+/// The walker's tests open every level it finds with render's own options.
+#[cfg(test)]
+pub(crate) use load::tiff_options;
 pub use renderer::Renderer;
 pub use vips_runtime::{init, version};

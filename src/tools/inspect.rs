@@ -16,8 +16,8 @@
 //! JPEG-Q85 pyramid is typically 0.2-0.4, an RGB (unsubsampled) JPEG pyramid about 1,
 //! an uncompressed RGB pyramid 4.
 
+use crate::facts::{read_facts, ImageInfo, TiffLevel};
 use crate::source::Source;
-use crate::tiff::{read_facts, ImageInfo, TiffLevel};
 use std::fmt;
 
 /// Tiles wider or taller than this make every small request decode a big tile.

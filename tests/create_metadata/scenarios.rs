@@ -2,8 +2,8 @@
 
 use super::{Fixture, Upload};
 use aws_sdk_s3::types::{ServerSideEncryption, StorageClass};
+use tessera::facts::read_facts;
 use tessera::source::{metadata_dimensions, FileStore, MetaFacts};
-use tessera::tiff::read_facts;
 use tessera::tools::metadata::*;
 
 /// What `create-metadata` should record for a local test image, from our own reader.

@@ -70,19 +70,10 @@ fn truncated_and_garbage_files_are_decode_errors() {
         (jpeg[..jpeg.len() / 2].to_vec(), Loader::Jpeg),
         (
             tiff[..tiff.len() / 2].to_vec(),
-            Loader::Tiff {
-                page: 0,
-                subifd: None,
-            },
+            Loader::Tiff(LevelLoad::Page(0)),
         ),
         (b"not an image at all".to_vec(), Loader::Png),
-        (
-            png.clone(),
-            Loader::Tiff {
-                page: 7,
-                subifd: None,
-            },
-        ),
+        (png.clone(), Loader::Tiff(LevelLoad::Page(7))),
     ];
     for (bytes, loader) in cases {
         let err = renderer()
@@ -103,10 +94,7 @@ fn a_warm_tile_costs_far_fewer_reads() {
     let tile = |x| {
         job(
             counting.clone(),
-            Loader::Tiff {
-                page: 0,
-                subifd: None,
-            },
+            Loader::Tiff(LevelLoad::Page(0)),
             Dimensions::new(1000, 1000),
             plan(Rect::new(x, 0, 256, 256), 256, 256),
         )
@@ -141,10 +129,7 @@ fn eight_threads_share_one_opened_image() {
         let region = Rect::new(column * 100, row * 100, 100, 100);
         job(
             source.clone(),
-            Loader::Tiff {
-                page: 0,
-                subifd: None,
-            },
+            Loader::Tiff(LevelLoad::Page(0)),
             Dimensions::new(1000, 1000),
             plan(region, 50, 50),
         )

@@ -49,7 +49,7 @@ fn pyramid_pages_open_at_their_resolution() {
     let source = memory(bytes.clone(), "mem:pyramid.tif");
     // libvips stops the pyramid once a level fits in one 256 px tile.
     for (page, side) in [(0, 1000), (1, 500), (2, 250)] {
-        let loader = Loader::Tiff { page, subifd: None };
+        let loader = Loader::Tiff(LevelLoad::Page(page));
         let job = RenderJob {
             level: Dimensions::new(side, side),
             ..job(
@@ -66,10 +66,7 @@ fn pyramid_pages_open_at_their_resolution() {
         );
     }
     // A whole level and a tile from inside one, each read from the half-size page.
-    let half = Loader::Tiff {
-        page: 1,
-        subifd: None,
-    };
+    let half = Loader::Tiff(LevelLoad::Page(1));
     check_grid(
         bytes.clone(),
         half,
@@ -92,10 +89,7 @@ fn pyramid_pages_open_at_their_resolution() {
 fn pyramid_subifds_open_at_their_resolution() {
     let bytes = tiff_pyramid(&grid(), &["--subifd"]);
     let source = memory(bytes.clone(), "mem:subifd.tif");
-    let loader = Loader::Tiff {
-        page: 0,
-        subifd: Some(1),
-    };
+    let loader = Loader::Tiff(LevelLoad::SubIfd { page: 0, index: 1 });
     let job = RenderJob {
         level: Dimensions::new(250, 250),
         ..job(

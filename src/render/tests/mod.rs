@@ -12,6 +12,7 @@ mod geometry;
 mod levels;
 
 use super::{Loader, OpenedImageCache, RenderJob, Rendered, Renderer};
+use crate::facts::LevelLoad;
 use crate::iiif::{Dimensions, Format, Plan, Quality, Rect};
 use crate::source::{MemorySource, Source};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba};

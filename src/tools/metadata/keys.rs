@@ -21,8 +21,8 @@
 //! so serverless-iiif never asks for a page that is not a level. Non-TIFF images have 1.
 //! Tessera reads `pages` but does not rely on it: it finds the real levels when it renders.
 
+use crate::facts::{ImageInfo, LevelLoad};
 use crate::source::{format_levels, metadata_dimensions, MetaFacts};
-use crate::tiff::{ImageInfo, LevelLoad};
 use std::collections::HashMap;
 
 /// The dimension key names, without the `iiif-` prefix; both spellings are ours to replace.

@@ -9,8 +9,8 @@
 
 use super::copy::{copy_onto_itself, CopyPolicy};
 use super::keys::{facts_to_record, is_current, merged};
+use crate::facts::read_facts;
 use crate::source::{metadata_dimensions, MetaFacts, ObjectHead, S3Store, Source};
-use crate::tiff::read_facts;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;

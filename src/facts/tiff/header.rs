@@ -3,8 +3,8 @@
 //! [`Layout`] carries the first two answers to every later decode, so one directory parser
 //! serves all four flavours (II/MM x classic/BigTIFF) instead of four copies.
 
-use super::error::FactsError;
-use super::fetch::Fetcher;
+use crate::facts::error::FactsError;
+use crate::facts::fetch::Fetcher;
 
 /// How a file stores numbers and offsets: byte order, and classic (32-bit) or BigTIFF.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,9 +5,9 @@
 //! bytes it points at. Only the *first* value of per-sample tags is fetched, and the tile
 //! offset and byte-count arrays are never touched: they can be megabytes on a big level.
 
-use super::error::FactsError;
-use super::fetch::Fetcher;
 use super::header::Layout;
+use crate::facts::error::FactsError;
+use crate::facts::fetch::Fetcher;
 
 /// Directories with more entries than this are refused: real ones have 10-60.
 const MAX_ENTRIES: u64 = 4096;

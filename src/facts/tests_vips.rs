@@ -50,7 +50,7 @@ fn walk_and_check(path: &Path) -> (TiffInfo, CountingSource) {
     let info = read_tiff(&src).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     for page in &info.pages {
         for level in &page.levels {
-            let opts = level.load.vips_options();
+            let opts = crate::render::tiff_options(level.load);
             assert_eq!(
                 vips_size(path, &opts),
                 (level.width, level.height),

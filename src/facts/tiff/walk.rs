@@ -7,10 +7,10 @@
 //! only, not through their own next-IFD links: that is how libvips (`tiffload subifd=K`)
 //! and OME-TIFF address them.
 
-use super::error::FactsError;
-use super::fetch::Fetcher;
 use super::header::{read_header, Layout};
 use super::ifd::{read_directory, Directory};
+use crate::facts::error::FactsError;
+use crate::facts::fetch::Fetcher;
 use std::collections::HashSet;
 
 /// The most directories one file may have. 4096 pages is beyond any document we serve

@@ -1,5 +1,5 @@
 //! What a TIFF holds, as the service sees it: pages, each a pyramid of levels, and for
-//! every level the libvips load options that open exactly that directory.
+//! every level the directory that stores exactly it.
 //!
 //! Writers mark pyramids in three ways, and all three are recognised:
 //! - SubIFDs of a main directory are its reduced levels (OME-TIFF, `tiffsave --subifd`,
@@ -17,23 +17,14 @@ use crate::iiif::{Dimensions, ImageFacts};
 const REDUCED: u32 = 1;
 const MASK: u32 = 4;
 
-/// How libvips opens one level: `tiffload` options `page=N` or `page=P,subifd=K`.
+/// Which directory stores one level: libvips opens it with `page=N` or `page=P,subifd=K`
+/// (render writes those options; see [`crate::facts::Loader`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LevelLoad {
     /// Index in the main IFD chain (libvips `page=N`), counting every directory in it.
     Page(u32),
     /// The `index`th SubIFD of main-chain directory `page` (libvips `page=P,subifd=K`).
     SubIfd { page: u32, index: u32 },
-}
-
-impl LevelLoad {
-    /// The libvips `tiffload` option string for this level, e.g. `page=0,subifd=2`.
-    pub fn vips_options(&self) -> String {
-        match self {
-            LevelLoad::Page(page) => format!("page={page}"),
-            LevelLoad::SubIfd { page, index } => format!("page={page},subifd={index}"),
-        }
-    }
 }
 
 /// One stored resolution.

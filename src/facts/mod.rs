@@ -1,36 +1,37 @@
-//! Image facts from a few ranged reads: TIFF/BigTIFF directory walking and header sniffing.
+//! Image facts from a few ranged reads: what an object holds (pages, pyramid levels, tile
+//! sizes) and how each stored image is opened ([`Loader`]).
 //!
 //! info.json and the choice of pyramid level need sizes, levels and tiles, and must not wait
-//! for libvips to open a file: libvips re-reads every directory's tile arrays on open, about
-//! 170 small reads for a big pyramid. Here a TIFF costs one read per directory (plus one for
-//! the header, and one more for a SubIFD array that sits behind big tile arrays), and the
-//! other formats one or two reads of their header. Everything returns an error, never
+//! for libvips to open a file. The TIFF walker (`tiff/`) reads one directory per read; the
+//! other formats cost one or two reads of their header. Everything returns an error, never
 //! panics, on truncated or hostile bytes: files come from whoever can write to a bucket.
+//!
+//! The facts are also the one specification of what to open: [`ImageInfo::open_spec`]
+//! names the loader and stored image for a planned level and says whether its bytes can be
+//! read by ranges. Render takes that as is and is the only place that writes libvips
+//! options from it.
 
 mod error;
 mod fetch;
-mod header;
-mod ifd;
 mod jp2;
-mod pages;
+mod loader;
 mod raster;
 mod sniff;
-mod walk;
+mod tiff;
 
 #[cfg(test)]
 mod testkit;
 #[cfg(test)]
 mod tests_formats;
 #[cfg(test)]
-mod tests_group;
-#[cfg(test)]
 mod tests_tiff;
 #[cfg(test)]
 mod tests_vips;
 
 pub use error::{FactsError, FactsErrorKind};
-pub use pages::{LevelLoad, TiffInfo, TiffLevel, TiffPage};
+pub use loader::{Loader, OpenSpec};
 pub use sniff::{sniff_format, ContainerFormat};
+pub use tiff::{read_tiff, LevelLoad, TiffInfo, TiffLevel, TiffPage};
 
 use crate::iiif::ImageFacts;
 use crate::source::Source;
@@ -90,7 +91,7 @@ pub fn read_facts(source: &dyn Source) -> Result<ImageInfo, FactsError> {
     let mut fetch = Fetcher::new(source);
     let format = sniff::sniff_with(&mut fetch)?;
     let (width, height) = match format {
-        ContainerFormat::Tiff => return Ok(ImageInfo::Tiff(tiff_with(&mut fetch)?)),
+        ContainerFormat::Tiff => return Ok(ImageInfo::Tiff(tiff::tiff_with(&mut fetch)?)),
         ContainerFormat::Jpeg => raster::jpeg_size(&mut fetch)?,
         ContainerFormat::Png => raster::png_size(&mut fetch)?,
         ContainerFormat::Webp => raster::webp_size(&mut fetch)?,
@@ -109,18 +110,4 @@ pub fn read_facts(source: &dyn Source) -> Result<ImageInfo, FactsError> {
         width,
         height,
     })
-}
-
-/// Walks the directories of a TIFF or BigTIFF and groups them into pages.
-pub fn read_tiff(source: &dyn Source) -> Result<TiffInfo, FactsError> {
-    tiff_with(&mut Fetcher::new(source))
-}
-
-fn tiff_with(fetch: &mut Fetcher) -> Result<TiffInfo, FactsError> {
-    let walked = walk::walk(fetch)?;
-    let info = TiffInfo::from_walk(walked, fetch.reads());
-    if info.pages.is_empty() {
-        return Err(FactsError::corrupt("the TIFF has only transparency masks"));
-    }
-    Ok(info)
 }

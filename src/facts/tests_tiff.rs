@@ -125,7 +125,6 @@ fn subifds_are_levels_of_their_page() {
             "the mask SubIFD is skipped but keeps its index"
         );
         assert_eq!(info.facts(1).unwrap().levels.len(), 3);
-        assert_eq!(want[2].vips_options(), "page=1,subifd=2");
     }
 }
 
@@ -199,7 +198,7 @@ fn missing_size_or_half_a_tile_is_corrupt() {
 
 #[test]
 fn too_many_directories_is_an_error() {
-    let ifds: Vec<TestIfd> = (0..walk::MAX_DIRECTORIES + 1)
+    let ifds: Vec<TestIfd> = (0..tiff::walk::MAX_DIRECTORIES + 1)
         .map(|_| TestIfd::image(8, 8))
         .collect();
     assert!(corrupt_message(build(&ifds, false, true).bytes).contains("directories"));

@@ -103,7 +103,7 @@ mod tests {
     fn unknown_is_unsupported() {
         let src = crate::source::MemorySource::new(b"hello world".to_vec(), "mem:txt");
         let err = sniff_format(&src).unwrap_err();
-        assert_eq!(err.kind(), crate::tiff::FactsErrorKind::Unsupported);
+        assert_eq!(err.kind(), crate::facts::FactsErrorKind::Unsupported);
         assert!(err.to_string().contains("68 65 6c"), "{err}");
     }
 }
