@@ -8,7 +8,7 @@
 
 use super::error::RenderError;
 use super::step::StepContext;
-use super::vips_image::VipsImage;
+use super::vips::VipsImage;
 use crate::iiif::{Dimensions, Rect};
 
 /// `value * to / from`, rounded half up, in integers (no float drift at large sizes).

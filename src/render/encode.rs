@@ -9,7 +9,7 @@
 //! coding would smudge the two values into greys (JPEG cannot avoid that, and stays lossy).
 
 use super::error::{RenderError, RenderErrorKind};
-use super::vips_image::VipsImage;
+use super::vips::VipsImage;
 use crate::iiif::{Format, Quality};
 
 /// JPEG quality for responses. A constant until configuration reaches the renderer.

@@ -8,8 +8,7 @@
 
 use super::error::{RenderError, RenderErrorKind};
 use super::job::{Loader, RenderJob};
-use super::vips_image::VipsImage;
-use super::vips_source::VipsSourceHandle;
+use super::vips::{VipsImage, VipsSourceHandle};
 use crate::iiif::{Dimensions, Rect};
 use crate::source::SourceError;
 

@@ -9,7 +9,7 @@
 
 use super::error::{RenderError, RenderErrorKind};
 use super::step::StepContext;
-use super::vips_image::VipsImage;
+use super::vips::VipsImage;
 
 pub(crate) fn apply(image: VipsImage, _context: &StepContext) -> Result<VipsImage, RenderError> {
     image

@@ -3,7 +3,7 @@
 
 use super::error::RenderError;
 use super::step::StepContext;
-use super::vips_image::VipsImage;
+use super::vips::VipsImage;
 
 pub(crate) fn apply(image: VipsImage, context: &StepContext) -> Result<VipsImage, RenderError> {
     if context.plan.mirror {

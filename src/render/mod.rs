@@ -3,10 +3,9 @@
 //! A [`Renderer`] takes a [`RenderJob`] (a source, which stored image to open, the plan)
 //! and returns encoded bytes. The work is a named list of small steps, one file each:
 //! `load` -> `crop` -> `normalise` -> `resize` -> `mirror` -> `rotate` -> `quality` ->
-//! `materialise` -> `encode` (see `step.rs`). All C lives behind one wall, the `vips_*`
-//! files: `vips_ffi` declares, `vips_image` owns images and with `vips_ops` wraps every
-//! operation in one idiom, `vips_source` feeds libvips from a [`crate::source::Source`], and
-//! `vips_runtime` starts libvips and reads its error buffer. Nothing else here is unsafe.
+//! `materialise` -> `encode` (see `step.rs`). All C lives behind one wall, the `vips`
+//! folder: its private `ffi` declares, the rest wraps every call in safe methods and Rust
+//! enums (see `vips/mod.rs`). Nothing else here is unsafe.
 
 mod cache;
 mod crop;
@@ -23,16 +22,9 @@ mod renderer;
 mod resize;
 mod rotate;
 mod step;
+// The one exception to the crate-wide `unsafe_code = "deny"` (Cargo.toml): the C wall.
 #[allow(unsafe_code)]
-mod vips_ffi;
-#[allow(unsafe_code)]
-mod vips_image;
-#[allow(unsafe_code)]
-mod vips_ops;
-#[allow(unsafe_code)]
-mod vips_runtime;
-#[allow(unsafe_code)]
-mod vips_source;
+mod vips;
 
 #[cfg(test)]
 mod tests;
@@ -42,4 +34,4 @@ pub use error::{RenderError, RenderErrorKind};
 pub use file_convert::FileImage;
 pub use job::{Loader, RenderJob, Rendered};
 pub use renderer::Renderer;
-pub use vips_runtime::{init, version};
+pub use vips::{init, version};

@@ -9,7 +9,7 @@ use super::error::RenderError;
 use super::job::{RenderJob, Rendered};
 use super::load::{self, OpenedImage};
 use super::step::{self, StepContext};
-use super::vips_runtime::ensure_started;
+use super::vips::ensure_started;
 use std::sync::Arc;
 
 /// Executes render jobs, reusing opened images through its cache. Share one per process.

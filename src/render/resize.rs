@@ -7,7 +7,7 @@
 
 use super::error::RenderError;
 use super::step::StepContext;
-use super::vips_image::VipsImage;
+use super::vips::VipsImage;
 
 pub(crate) fn apply(image: VipsImage, context: &StepContext) -> Result<VipsImage, RenderError> {
     let (want_w, want_h) = (context.plan.width, context.plan.height);

@@ -6,7 +6,7 @@
 //! because they turn bytes into an image and back.
 
 use super::error::RenderError;
-use super::vips_image::VipsImage;
+use super::vips::VipsImage;
 use super::{crop, materialise, mirror, normalise, quality, resize, rotate};
 use crate::iiif::{Dimensions, Plan};
 
