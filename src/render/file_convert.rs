@@ -8,7 +8,7 @@
 //! other compressions get the pixels as they are.
 
 use super::error::RenderError;
-use super::normalise::to_8bit;
+use super::steps::normalise::to_8bit;
 use super::vips::{ensure_started, BandFormat, VipsImage};
 use std::path::Path;
 

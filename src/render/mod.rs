@@ -1,27 +1,28 @@
 //! libvips: the only unsafe code in the crate. Executes an [`crate::iiif::Plan`].
 //!
 //! A [`Renderer`] takes a [`RenderJob`] (a source, which stored image to open, the plan)
-//! and returns encoded bytes. The work is a named list of small steps, one file each:
-//! `load` -> `crop` -> `normalise` -> `resize` -> `mirror` -> `rotate` -> `quality` ->
-//! `materialise` -> `encode` (see `step.rs`). All C lives behind one wall, the `vips`
-//! folder: its private `ffi` declares, the rest wraps every call in safe methods and Rust
-//! enums (see `vips/mod.rs`). Nothing else here is unsafe.
+//! and returns encoded bytes. The code is in two folders and a few files beside them:
+//!
+//! - `vips/`, the C wall: every call into libvips and the only `unsafe`. Its `ffi`
+//!   declarations are private to it; what leaves it is safe methods on `VipsImage`, a
+//!   custom source fed by a [`crate::source::Source`], start-up, and Rust enums in place
+//!   of C constants.
+//! - `steps/`, the pipeline: the render as a named list of small steps, one file each,
+//!   `load` -> `crop` -> `normalise` -> `resize` -> `mirror` -> `rotate` -> `quality` ->
+//!   `materialise` -> `encode`. Steps use the wall's safe face and never see C.
+//! - here: the public face ([`Renderer`], [`RenderJob`], [`RenderError`]), the
+//!   opened-image cache, [`FileImage`] for `tessera convert`, and in `tests/` the pixel
+//!   tests through the public path.
+//!
+//! The split is there so that a change to one step reads as a change to one file, and so
+//! that the compiler, not convention, keeps C out of everything but `vips/`.
 
 mod cache;
-mod crop;
-mod encode;
 mod error;
 mod file_convert;
 mod job;
-mod load;
-mod materialise;
-mod mirror;
-mod normalise;
-mod quality;
 mod renderer;
-mod resize;
-mod rotate;
-mod step;
+mod steps;
 // The one exception to the crate-wide `unsafe_code = "deny"` (Cargo.toml): the C wall.
 #[allow(unsafe_code)]
 mod vips;

@@ -6,9 +6,9 @@
 //! transparent when the output format has alpha (alpha is added first) and white
 //! otherwise, the convention of the IIIF spec's examples.
 
-use super::error::RenderError;
-use super::step::StepContext;
-use super::vips::{Angle, VipsImage};
+use super::context::StepContext;
+use crate::render::error::RenderError;
+use crate::render::vips::{Angle, VipsImage};
 
 /// The lossless rotation for `degrees`, when it is a right angle other than 0.
 fn right_angle(degrees: f64) -> Option<Angle> {

@@ -7,9 +7,9 @@
 //! which knows each conversion; a grey source stays one band because IIIF `default`
 //! quality must not turn a grey image into a colour one.
 
-use super::error::RenderError;
-use super::step::StepContext;
-use super::vips::{BandFormat, Interpretation, VipsImage};
+use super::context::StepContext;
+use crate::render::error::RenderError;
+use crate::render::vips::{BandFormat, Interpretation, VipsImage};
 
 pub(crate) fn apply(image: VipsImage, _context: &StepContext) -> Result<VipsImage, RenderError> {
     to_8bit(image)

@@ -6,10 +6,10 @@
 //! the midpoint to pure 0 and 255, so every format (JPEG aside, whose compression
 //! smudges edges) carries exactly two values.
 
-use super::error::RenderError;
-use super::step::StepContext;
-use super::vips::{Interpretation, VipsImage};
+use super::context::StepContext;
 use crate::iiif::Quality;
+use crate::render::error::RenderError;
+use crate::render::vips::{Interpretation, VipsImage};
 
 /// The bitonal cut: values at or above it become white.
 const BITONAL_THRESHOLD: f64 = 128.0;
