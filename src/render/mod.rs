@@ -3,7 +3,7 @@
 //! A [`Renderer`] takes a [`RenderJob`] (a source, which stored image to open, the plan)
 //! and returns encoded bytes. The code is in two folders and a few files beside them:
 //!
-//! - `vips/`, the C wall: every call into libvips and the only `unsafe`. Its `ffi`
+//! - `vips/`, the C wall: every call into libvips and the only `unsafe`. Its C
 //!   declarations are private to it; what leaves it is safe methods on `VipsImage`, a
 //!   custom source fed by a [`crate::source::Source`], start-up, and Rust enums in place
 //!   of C constants.
