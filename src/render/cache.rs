@@ -14,7 +14,7 @@
 //! cheaper than keeping a linked order. Two threads missing the same key at once both open
 //! it and the later insert wins; merging concurrent opens is left to the block cache below.
 
-use super::load::OpenedImage;
+use super::steps::load::OpenedImage;
 use crate::cache::CacheStats;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

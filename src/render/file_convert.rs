@@ -8,10 +8,8 @@
 //! other compressions get the pixels as they are.
 
 use super::error::RenderError;
-use super::normalise::to_8bit;
-use super::vips_ffi::VIPS_FORMAT_UCHAR;
-use super::vips_image::VipsImage;
-use super::vips_runtime::ensure_started;
+use super::steps::normalise::to_8bit;
+use super::vips::{ensure_started, BandFormat, VipsImage};
 use std::path::Path;
 
 /// An image file opened for conversion.
@@ -43,18 +41,18 @@ impl FileImage {
     /// Bytes per band of one pixel as stored in memory (1 for 8-bit, 2 for 16-bit ...).
     pub fn bytes_per_band(&self) -> u32 {
         match self.image.band_format() {
-            0 | 1 => 1,
-            2 | 3 => 2,
-            4..=6 => 4,
-            7 | 8 => 8,
-            _ => 16,
+            BandFormat::Uchar | BandFormat::Char => 1,
+            BandFormat::Ushort | BandFormat::Short => 2,
+            BandFormat::Uint | BandFormat::Int | BandFormat::Float => 4,
+            BandFormat::Complex | BandFormat::Double => 8,
+            BandFormat::Dpcomplex | BandFormat::Other(_) => 16,
         }
     }
 
     /// Makes the pixels storable as JPEG: 8-bit, no alpha.
     pub fn prepare_for_jpeg(self) -> Result<FileImage, RenderError> {
         let mut image = self.image;
-        if image.band_format() != VIPS_FORMAT_UCHAR || image.bands() > 4 {
+        if image.band_format() != BandFormat::Uchar || image.bands() > 4 {
             image = to_8bit(image)?;
         }
         if image.has_alpha() {

@@ -1,38 +1,31 @@
 //! libvips: the only unsafe code in the crate. Executes an [`crate::iiif::Plan`].
 //!
 //! A [`Renderer`] takes a [`RenderJob`] (a source, which stored image to open, the plan)
-//! and returns encoded bytes. The work is a named list of small steps, one file each:
-//! `load` -> `crop` -> `normalise` -> `resize` -> `mirror` -> `rotate` -> `quality` ->
-//! `materialise` -> `encode` (see `step.rs`). All C lives behind one wall, the `vips_*`
-//! files: `vips_ffi` declares, `vips_image` owns images and with `vips_ops` wraps every
-//! operation in one idiom, `vips_source` feeds libvips from a [`crate::source::Source`], and
-//! `vips_runtime` starts libvips and reads its error buffer. Nothing else here is unsafe.
+//! and returns encoded bytes. The code is in two folders and a few files beside them:
+//!
+//! - `vips/`, the C wall: every call into libvips and the only `unsafe`. Its C
+//!   declarations are private to it; what leaves it is safe methods on `VipsImage`, a
+//!   custom source fed by a [`crate::source::Source`], start-up, and Rust enums in place
+//!   of C constants.
+//! - `steps/`, the pipeline: the render as a named list of small steps, one file each,
+//!   `load` -> `crop` -> `normalise` -> `resize` -> `mirror` -> `rotate` -> `quality` ->
+//!   `materialise` -> `encode`. Steps use the wall's safe face and never see C.
+//! - here: the public face ([`Renderer`], [`RenderJob`], [`RenderError`]), the
+//!   opened-image cache, [`FileImage`] for `tessera convert`, and in `tests/` the pixel
+//!   tests through the public path.
+//!
+//! The split is there so that a change to one step reads as a change to one file, and so
+//! that the compiler, not convention, keeps C out of everything but `vips/`.
 
 mod cache;
-mod crop;
-mod encode;
 mod error;
 mod file_convert;
 mod job;
-mod load;
-mod materialise;
-mod mirror;
-mod normalise;
-mod quality;
 mod renderer;
-mod resize;
-mod rotate;
-mod step;
+mod steps;
+// The one exception to the crate-wide `unsafe_code = "deny"` (Cargo.toml): the C wall.
 #[allow(unsafe_code)]
-mod vips_ffi;
-#[allow(unsafe_code)]
-mod vips_image;
-#[allow(unsafe_code)]
-mod vips_ops;
-#[allow(unsafe_code)]
-mod vips_runtime;
-#[allow(unsafe_code)]
-mod vips_source;
+mod vips;
 
 #[cfg(test)]
 mod tests;
@@ -41,8 +34,8 @@ pub use cache::OpenedImageCache;
 pub use error::{RenderError, RenderErrorKind};
 pub use file_convert::FileImage;
 pub use job::{Loader, RenderJob, Rendered};
+pub use renderer::Renderer;
 /// The walker's tests open every level it finds with render's own options.
 #[cfg(test)]
-pub(crate) use load::tiff_options;
-pub use renderer::Renderer;
-pub use vips_runtime::{init, version};
+pub(crate) use steps::load::tiff_options;
+pub use vips::{init, version};

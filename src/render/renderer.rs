@@ -4,12 +4,13 @@
 //! reads); the service calls it inside `spawn_blocking`.
 
 use super::cache::{CacheKey, OpenedImageCache};
-use super::encode::encode;
 use super::error::RenderError;
 use super::job::{RenderJob, Rendered};
-use super::load::{self, OpenedImage};
-use super::step::{self, StepContext};
-use super::vips_runtime::ensure_started;
+use super::steps;
+use super::steps::context::StepContext;
+use super::steps::encode::encode;
+use super::steps::load::{self, OpenedImage};
+use super::vips::ensure_started;
 use std::sync::Arc;
 
 /// Executes render jobs, reusing opened images through its cache. Share one per process.
@@ -68,7 +69,7 @@ impl Renderer {
             plan: &job.plan,
             full: job.full,
         };
-        let image = step::run(opened.image.clone(), &context)?;
+        let image = steps::run(opened.image.clone(), &context)?;
         let bytes = encode(&image, job.plan.format, job.plan.quality)?;
         Ok(Rendered {
             bytes,

@@ -2,7 +2,7 @@
 //! WebP scale-on-load, JPEG 2000 resolution levels. The grid pattern makes a wrong scale or
 //! offset land on a wrong square.
 
-use super::super::load;
+use super::super::steps::load;
 use super::*;
 
 /// Renders `region` of the 1000x1000 grid to `out` from `bytes` and checks the colour at

@@ -8,9 +8,9 @@
 //! processed, not viewed, so readability beats size. Bitonal WebP is lossless: lossy
 //! coding would smudge the two values into greys (JPEG cannot avoid that, and stays lossy).
 
-use super::error::{RenderError, RenderErrorKind};
-use super::vips_image::VipsImage;
 use crate::iiif::{Format, Quality};
+use crate::render::error::{RenderError, RenderErrorKind};
+use crate::render::vips::VipsImage;
 
 /// JPEG quality for responses. A constant until configuration reaches the renderer.
 pub(crate) const JPEG_QUALITY: u32 = 85;

@@ -6,18 +6,16 @@
 //! transparent when the output format has alpha (alpha is added first) and white
 //! otherwise, the convention of the IIIF spec's examples.
 
-use super::error::RenderError;
-use super::step::StepContext;
-use super::vips_ffi::{VIPS_ANGLE_D180, VIPS_ANGLE_D270, VIPS_ANGLE_D90};
-use super::vips_image::VipsImage;
-use std::ffi::c_int;
+use super::context::StepContext;
+use crate::render::error::RenderError;
+use crate::render::vips::{Angle, VipsImage};
 
 /// The lossless rotation for `degrees`, when it is a right angle other than 0.
-fn right_angle(degrees: f64) -> Option<c_int> {
+fn right_angle(degrees: f64) -> Option<Angle> {
     [
-        (90.0, VIPS_ANGLE_D90),
-        (180.0, VIPS_ANGLE_D180),
-        (270.0, VIPS_ANGLE_D270),
+        (90.0, Angle::D90),
+        (180.0, Angle::D180),
+        (270.0, Angle::D270),
     ]
     .into_iter()
     .find_map(|(right, angle)| (degrees == right).then_some(angle))
@@ -51,9 +49,9 @@ mod tests {
 
     #[test]
     fn only_right_angles_are_lossless() {
-        assert_eq!(right_angle(90.0), Some(VIPS_ANGLE_D90));
-        assert_eq!(right_angle(180.0), Some(VIPS_ANGLE_D180));
-        assert_eq!(right_angle(270.0), Some(VIPS_ANGLE_D270));
+        assert_eq!(right_angle(90.0), Some(Angle::D90));
+        assert_eq!(right_angle(180.0), Some(Angle::D180));
+        assert_eq!(right_angle(270.0), Some(Angle::D270));
         assert_eq!(right_angle(45.0), None);
         assert_eq!(right_angle(90.5), None);
     }

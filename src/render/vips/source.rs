@@ -11,9 +11,9 @@
 //! through which the renderer reads the last source error after a failure: libvips only
 //! knows "read failed", we know "not found" or "throttled".
 
-use super::error::RenderError;
-use super::vips_ffi::{self as ffi, gint64, GCallback};
-use super::vips_runtime::take_error;
+use super::ffi::{self, gint64, GCallback};
+use super::runtime::take_error;
+use crate::render::error::RenderError;
 use crate::source::{Source, SourceError, SourceErrorKind};
 use std::ffi::{c_int, c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};

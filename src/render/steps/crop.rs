@@ -6,10 +6,10 @@
 //! boundary exactly instead of overlapping by a pixel. The result is clamped inside the
 //! image and is never empty.
 
-use super::error::RenderError;
-use super::step::StepContext;
-use super::vips_image::VipsImage;
+use super::context::StepContext;
 use crate::iiif::{Dimensions, Rect};
+use crate::render::error::RenderError;
+use crate::render::vips::VipsImage;
 
 /// `value * to / from`, rounded half up, in integers (no float drift at large sizes).
 fn scale_round(value: u32, to: u32, from: u32) -> u64 {

@@ -6,12 +6,11 @@
 //! of two after which the region still has at least the output's pixels on both axes, so
 //! the resize step only ever shrinks (or upsizes exactly as much as the plan asked).
 
-use super::error::{RenderError, RenderErrorKind};
-use super::job::{Loader, RenderJob};
-use super::vips_image::VipsImage;
-use super::vips_source::VipsSourceHandle;
 use crate::facts::LevelLoad;
 use crate::iiif::{Dimensions, Rect};
+use crate::render::error::{RenderError, RenderErrorKind};
+use crate::render::job::{Loader, RenderJob};
+use crate::render::vips::{VipsImage, VipsSourceHandle};
 use crate::source::SourceError;
 
 /// Every loaded image is opened for random access: a cached image serves tiles in any

@@ -1,14 +1,15 @@
 //! The pixel operations on [`VipsImage`]: geometry, colour and thresholds.
 //!
-//! Kept apart from the handle itself (`vips_image.rs`) only for length; the idiom is the
+//! Kept apart from the handle itself (`image.rs`) only for length; the idiom is the
 //! same: required arguments plus a NULL terminator, results through `wrap`. The named
 //! arguments used here ("extend", "vscale", "background") pass exactly the C type the
 //! operation declares for them: a `VipsExtend` enum as `int`, a `gdouble`, a
 //! `VipsArrayDouble *`.
 
-use super::error::RenderError;
-use super::vips_ffi as ffi;
-use super::vips_image::{wrap, VipsImage};
+use super::enums::{Angle, Interpretation};
+use super::ffi;
+use super::image::{wrap, VipsImage};
+use crate::render::error::RenderError;
 use std::ffi::{c_int, c_void};
 use std::ptr;
 
@@ -98,9 +99,10 @@ impl VipsImage {
         wrap(status, out, "flip")
     }
 
-    /// Lossless rotation by a `VipsAngle` (one of `VIPS_ANGLE_D90/D180/D270`).
-    pub(crate) fn rot(&self, angle: c_int) -> Result<Self, RenderError> {
+    /// Lossless rotation by a right angle, clockwise.
+    pub(crate) fn rot(&self, angle: Angle) -> Result<Self, RenderError> {
         let mut out = ptr::null_mut();
+        let angle = angle.to_c();
         // SAFETY: live input, valid out-pointer, VipsAngle as c_int, NULL terminator.
         let status = unsafe { ffi::vips_rot(self.ptr(), &mut out, angle, ptr::null::<c_void>()) };
         wrap(status, out, "rot")
@@ -141,9 +143,11 @@ impl VipsImage {
         wrap(status, out, "cast")
     }
 
-    /// Converts to a `VipsInterpretation` (e.g. sRGB, B_W); extra bands such as alpha are kept.
-    pub(crate) fn colourspace(&self, space: c_int) -> Result<Self, RenderError> {
+    /// Converts to another interpretation (e.g. sRGB, grey); extra bands such as alpha are
+    /// kept.
+    pub(crate) fn colourspace(&self, space: Interpretation) -> Result<Self, RenderError> {
         let mut out = ptr::null_mut();
+        let space = space.to_c();
         // SAFETY: live input, valid out-pointer, VipsInterpretation as c_int, NULL terminator.
         let status =
             unsafe { ffi::vips_colourspace(self.ptr(), &mut out, space, ptr::null::<c_void>()) };

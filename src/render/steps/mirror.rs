@@ -1,9 +1,9 @@
 //! Step 5, mirror: IIIF's `!` rotation prefix flips about the vertical axis before the
 //! rotation.
 
-use super::error::RenderError;
-use super::step::StepContext;
-use super::vips_image::VipsImage;
+use super::context::StepContext;
+use crate::render::error::RenderError;
+use crate::render::vips::VipsImage;
 
 pub(crate) fn apply(image: VipsImage, context: &StepContext) -> Result<VipsImage, RenderError> {
     if context.plan.mirror {

@@ -7,9 +7,9 @@
 //! planner's size limits keep small, and encoders that pass over the image twice (GIF's
 //! palette) read memory rather than re-running the pipeline.
 
-use super::error::{RenderError, RenderErrorKind};
-use super::step::StepContext;
-use super::vips_image::VipsImage;
+use super::context::StepContext;
+use crate::render::error::{RenderError, RenderErrorKind};
+use crate::render::vips::VipsImage;
 
 pub(crate) fn apply(image: VipsImage, _context: &StepContext) -> Result<VipsImage, RenderError> {
     image

@@ -7,13 +7,9 @@
 //! which knows each conversion; a grey source stays one band because IIIF `default`
 //! quality must not turn a grey image into a colour one.
 
-use super::error::RenderError;
-use super::step::StepContext;
-use super::vips_ffi::{
-    VIPS_FORMAT_UCHAR, VIPS_INTERPRETATION_B_W, VIPS_INTERPRETATION_GREY16,
-    VIPS_INTERPRETATION_SRGB,
-};
-use super::vips_image::VipsImage;
+use super::context::StepContext;
+use crate::render::error::RenderError;
+use crate::render::vips::{BandFormat, Interpretation, VipsImage};
 
 pub(crate) fn apply(image: VipsImage, _context: &StepContext) -> Result<VipsImage, RenderError> {
     to_8bit(image)
@@ -22,21 +18,18 @@ pub(crate) fn apply(image: VipsImage, _context: &StepContext) -> Result<VipsImag
 /// 8-bit sRGB, or 8-bit grey for grey images, alpha kept (also used by `convert`).
 pub(crate) fn to_8bit(image: VipsImage) -> Result<VipsImage, RenderError> {
     let interpretation = image.interpretation();
-    let grey = matches!(
-        interpretation,
-        VIPS_INTERPRETATION_B_W | VIPS_INTERPRETATION_GREY16
-    );
+    let grey = matches!(interpretation, Interpretation::BW | Interpretation::Grey16);
     let target = if grey {
-        VIPS_INTERPRETATION_B_W
+        Interpretation::BW
     } else {
-        VIPS_INTERPRETATION_SRGB
+        Interpretation::Srgb
     };
     let image = if interpretation == target {
         image
     } else {
         image.colourspace(target)?
     };
-    if image.band_format() == VIPS_FORMAT_UCHAR {
+    if image.band_format() == BandFormat::Uchar {
         Ok(image)
     } else {
         image.cast_uchar()

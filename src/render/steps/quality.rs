@@ -6,11 +6,10 @@
 //! the midpoint to pure 0 and 255, so every format (JPEG aside, whose compression
 //! smudges edges) carries exactly two values.
 
-use super::error::RenderError;
-use super::step::StepContext;
-use super::vips_ffi::{VIPS_INTERPRETATION_B_W, VIPS_INTERPRETATION_SRGB};
-use super::vips_image::VipsImage;
+use super::context::StepContext;
 use crate::iiif::Quality;
+use crate::render::error::RenderError;
+use crate::render::vips::{Interpretation, VipsImage};
 
 /// The bitonal cut: values at or above it become white.
 const BITONAL_THRESHOLD: f64 = 128.0;
@@ -23,13 +22,13 @@ pub(crate) fn apply(image: VipsImage, context: &StepContext) -> Result<VipsImage
     };
     match context.plan.quality {
         Quality::Default => Ok(image),
-        Quality::Color => to_space(image, VIPS_INTERPRETATION_SRGB),
-        Quality::Gray => to_space(image, VIPS_INTERPRETATION_B_W),
-        Quality::Bitonal => to_space(image, VIPS_INTERPRETATION_B_W)?.threshold(BITONAL_THRESHOLD),
+        Quality::Color => to_space(image, Interpretation::Srgb),
+        Quality::Gray => to_space(image, Interpretation::BW),
+        Quality::Bitonal => to_space(image, Interpretation::BW)?.threshold(BITONAL_THRESHOLD),
     }
 }
 
-fn to_space(image: VipsImage, space: std::ffi::c_int) -> Result<VipsImage, RenderError> {
+fn to_space(image: VipsImage, space: Interpretation) -> Result<VipsImage, RenderError> {
     if image.interpretation() == space {
         Ok(image)
     } else {

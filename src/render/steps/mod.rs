@@ -2,20 +2,28 @@
 //!
 //! Every step takes the image so far and returns the next one; a step with nothing to do
 //! returns its input untouched. Steps read the plan and never share mutable state, so each
-//! can be read (and tested) alone. Loading comes before and encoding after the list,
-//! because they turn bytes into an image and back.
+//! can be read (and tested) alone. What they may read, [`StepContext`], has a file of its
+//! own (`context.rs`), so a step imports that and not this list of its siblings.
+//!
+//! Loading (`load.rs`) comes before and encoding (`encode.rs`) after the list, because they
+//! turn bytes into an image and back: they live in this folder as the first and last
+//! steps, but the renderer calls them itself rather than through [`PIPELINE`].
 
-use super::error::RenderError;
-use super::vips_image::VipsImage;
-use super::{crop, materialise, mirror, normalise, quality, resize, rotate};
-use crate::iiif::{Dimensions, Plan};
+pub(super) mod context;
+mod crop;
+pub(super) mod encode;
+pub(super) mod load;
+mod materialise;
+mod mirror;
+// `pub(super)` for `convert`, which brings whole files to 8 bits the same way.
+pub(super) mod normalise;
+mod quality;
+mod resize;
+mod rotate;
 
-/// What every step may read.
-pub(crate) struct StepContext<'a> {
-    pub(crate) plan: &'a Plan,
-    /// Full-resolution size: the space `plan.region` is in.
-    pub(crate) full: Dimensions,
-}
+use crate::render::error::RenderError;
+use crate::render::vips::VipsImage;
+use context::StepContext;
 
 pub(crate) type Step = fn(VipsImage, &StepContext) -> Result<VipsImage, RenderError>;
 

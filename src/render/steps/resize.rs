@@ -5,9 +5,9 @@
 //! validator checks exact sizes, so a final embed cuts or extends (by copying the edge
 //! pixel) to the exact size.
 
-use super::error::RenderError;
-use super::step::StepContext;
-use super::vips_image::VipsImage;
+use super::context::StepContext;
+use crate::render::error::RenderError;
+use crate::render::vips::VipsImage;
 
 pub(crate) fn apply(image: VipsImage, context: &StepContext) -> Result<VipsImage, RenderError> {
     let (want_w, want_h) = (context.plan.width, context.plan.height);

@@ -3,10 +3,12 @@
 //! Hand-written rather than generated: every line was checked against the Debian bookworm
 //! headers (libvips 8.14.1 in `/usr/include/vips/*.h`, GLib 2.74 in
 //! `/usr/include/glib-2.0/`); the header and the C prototype are named beside each group.
-//! Nothing outside `render/vips*.rs` may use this module. The variadic functions are only
-//! ever called with their required arguments and a terminating NULL; optional arguments go
-//! through libvips option strings, which are type-checked at run time, so a wrong C type in
-//! a variadic slot (silent undefined behaviour) cannot happen.
+//! The module is private to `render/vips/`, so nothing else can name it; the C enum values
+//! the rest of the crate needs cross the wall as the Rust enums of `enums.rs`. The
+//! variadic functions are only ever called with their required arguments and a
+//! terminating NULL; optional arguments go through libvips option strings, which are
+//! type-checked at run time, so a wrong C type in a variadic slot (silent undefined
+//! behaviour) cannot happen.
 
 #![allow(non_camel_case_types)]
 
@@ -38,6 +40,15 @@ pub(crate) const VIPS_INTERPRETATION_B_W: c_int = 1;
 pub(crate) const VIPS_INTERPRETATION_SRGB: c_int = 22;
 pub(crate) const VIPS_INTERPRETATION_GREY16: c_int = 26;
 pub(crate) const VIPS_FORMAT_UCHAR: c_int = 0;
+pub(crate) const VIPS_FORMAT_CHAR: c_int = 1;
+pub(crate) const VIPS_FORMAT_USHORT: c_int = 2;
+pub(crate) const VIPS_FORMAT_SHORT: c_int = 3;
+pub(crate) const VIPS_FORMAT_UINT: c_int = 4;
+pub(crate) const VIPS_FORMAT_INT: c_int = 5;
+pub(crate) const VIPS_FORMAT_FLOAT: c_int = 6;
+pub(crate) const VIPS_FORMAT_COMPLEX: c_int = 7;
+pub(crate) const VIPS_FORMAT_DOUBLE: c_int = 8;
+pub(crate) const VIPS_FORMAT_DPCOMPLEX: c_int = 9;
 pub(crate) const VIPS_EXTEND_COPY: c_int = 1;
 pub(crate) const VIPS_DIRECTION_HORIZONTAL: c_int = 0;
 pub(crate) const VIPS_ANGLE_D90: c_int = 1;

@@ -5,8 +5,8 @@
 //! and so to their sources, which would keep objects (and S3 clients' buffers) alive that
 //! our own opened-image cache already decides about, with no bound we control.
 
-use super::error::RenderError;
-use super::vips_ffi as ffi;
+use super::ffi;
+use crate::render::error::RenderError;
 use std::ffi::{c_int, c_void, CStr};
 use std::sync::OnceLock;
 
@@ -16,7 +16,7 @@ static STARTED: OnceLock<Result<(), RenderError>> = OnceLock::new();
 /// (libvips worker threads per pipeline; 0 keeps libvips' default, the CPU count).
 ///
 /// The concurrency is applied on every call because it is a plain setter: the service may
-/// call this after a [`super::Renderer`] already started libvips with the default.
+/// call this after a [`crate::render::Renderer`] already started libvips with the default.
 pub fn init(concurrency: usize) -> Result<(), RenderError> {
     ensure_started()?;
     let threads = c_int::try_from(concurrency).unwrap_or(c_int::MAX);

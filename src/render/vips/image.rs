@@ -1,5 +1,5 @@
 //! [`VipsImage`]: the one owning handle for a libvips image, with loading, reading its
-//! header, computing and encoding (the pixel operations are in `vips_ops.rs`).
+//! header, computing and encoding (the pixel operations are in `ops.rs`).
 //!
 //! Each operation follows one idiom: call libvips into a NULL out-pointer; on failure take
 //! the error buffer at once; on success wrap the new reference. Inputs are borrowed (`&self`):
@@ -8,10 +8,11 @@
 //! where libvips offers them; the few named variadic arguments left pass exactly the C
 //! type the operation declares (`int` enums, `VipsArrayDouble *`).
 
-use super::error::RenderError;
-use super::vips_ffi as ffi;
-use super::vips_runtime::take_error;
-use super::vips_source::VipsSourceHandle;
+use super::enums::{BandFormat, Interpretation};
+use super::ffi;
+use super::runtime::take_error;
+use super::source::VipsSourceHandle;
+use crate::render::error::RenderError;
 use std::ffi::{c_int, c_void, CString};
 use std::ptr::{self, NonNull};
 
@@ -125,16 +126,18 @@ impl VipsImage {
         unsafe { ffi::vips_image_get_bands(self.ptr()) }.max(0) as u32
     }
 
-    /// The `VipsInterpretation` value (see the constants in `vips_ffi`).
-    pub(crate) fn interpretation(&self) -> c_int {
+    /// How libvips reads the bands (sRGB, grey, ...).
+    pub(crate) fn interpretation(&self) -> Interpretation {
         // SAFETY: live image; a plain getter.
-        unsafe { ffi::vips_image_get_interpretation(self.ptr()) }
+        let raw = unsafe { ffi::vips_image_get_interpretation(self.ptr()) };
+        Interpretation::from_c(raw)
     }
 
-    /// The `VipsBandFormat` value.
-    pub(crate) fn band_format(&self) -> c_int {
+    /// The numeric type of one band of one pixel.
+    pub(crate) fn band_format(&self) -> BandFormat {
         // SAFETY: live image; a plain getter.
-        unsafe { ffi::vips_image_get_format(self.ptr()) }
+        let raw = unsafe { ffi::vips_image_get_format(self.ptr()) };
+        BandFormat::from_c(raw)
     }
 
     pub(crate) fn has_alpha(&self) -> bool {
