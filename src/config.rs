@@ -147,9 +147,10 @@ pub struct Config {
     )]
     pub mirador_assets: PathBuf,
 
-    /// Log format.
-    #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum, default_value = "text")]
-    pub log_format: LogFormat,
+    /// Log format; unset, each front door picks its own (text for `tessera serve`, JSON
+    /// for the Lambda, whose CloudWatch wants one object per line).
+    #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
 }
 
 /// How to reach S3: the one definition of these flags and variables, flattened into

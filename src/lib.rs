@@ -5,20 +5,20 @@
 //! [`images`] is the HTTP-free core that owns the store, the caches and the render slots
 //! and answers "facts of this image" and "this image request, rendered"; [`service`] is
 //! one async function from an HTTP request to an HTTP response over that core, called by
-//! the standalone server, the Lambda front door and the tests alike. [`config`] reads every
-//! environment variable once at start.
+//! the front doors in [`doors`] (the standalone server, the Lambdas) and the tests alike.
+//! [`config`] reads every environment variable once at start; no `main` reads any.
+//! [`tools`] are the command-line tools (create-metadata, convert, inspect).
 //!
 //! [`cache`] is the kit every cache is built from (single-flight fetches, one stats shape).
 
 pub mod cache;
 pub mod config;
+pub mod doors;
 pub mod facts;
 pub mod iiif;
 pub mod images;
-pub mod lambda;
 pub mod logging;
 pub mod render;
-pub mod server;
 pub mod service;
 pub mod source;
 pub mod tools;

@@ -16,7 +16,7 @@ use tessera::service::App;
 async fn invoke(app: &App, name: &str) -> Response<Bytes> {
     let req = lambda_http::request::from_str(&event_text(name))
         .unwrap_or_else(|e| panic!("{name}.json does not parse as a Lambda HTTP event: {e}"));
-    tessera::lambda::respond(app, req).await
+    tessera::doors::lambda::respond(app, req).await
 }
 
 fn json(resp: &Response<Bytes>) -> Value {

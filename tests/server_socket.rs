@@ -12,7 +12,7 @@ async fn serves_http1_and_h2c_then_shuts_down_gracefully() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(tessera::server::serve(listener, app, async {
+    let server = tokio::spawn(tessera::doors::server::serve(listener, app, async {
         let _ = stopped.await;
     }));
 

@@ -12,18 +12,14 @@ use tessera::config::{Config, LogFormat};
 use tessera::service::App;
 
 fn main() -> ExitCode {
-    let mut config = match Config::from_env() {
+    let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
             eprintln!("bootstrap: bad configuration: {err}");
             return ExitCode::FAILURE;
         }
     };
-    if std::env::var_os("TESSERA_LOG_FORMAT").is_none() {
-        // CloudWatch wants one object per line; text is the default for terminals.
-        config.log_format = LogFormat::Json;
-    }
-    tessera::logging::init(config.log_format);
+    tessera::logging::init(config.log_format.unwrap_or(LogFormat::Json));
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => {
@@ -42,7 +38,7 @@ fn main() -> ExitCode {
         }
     };
     tracing::info!(libvips_threads = threads, "tessera lambda initialised");
-    match runtime.block_on(tessera::lambda::run(app)) {
+    match runtime.block_on(tessera::doors::lambda::run(app)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "bootstrap failed");

@@ -1,22 +1,15 @@
-//! The create-metadata-on-upload Lambda: S3 `ObjectCreated` notifications in, image facts
-//! written into each new object's metadata (see `tessera::tools::metadata::upload`).
+//! `metadata-bootstrap`: the create-metadata-on-upload Lambda (see
+//! `tessera::doors::uploads`).
 //!
-//! Thin on purpose: the work is the library's `handle_records`, tested against a real
-//! S3-compatible server. The client is built once per container, with the function role's
-//! credentials and `AWS_REGION` from the Lambda environment. An invocation fails when any
-//! object failed, so the failure shows in the function's error metrics and, after the
-//! platform's two retries of an asynchronous event, in its on-failure destination; objects
-//! already done are skipped on retry by their metadata.
+//! Thin on purpose: it reads the S3 settings from the environment (a Lambda has no command
+//! line), builds the client once per container with the function role's credentials and
+//! `AWS_REGION`, and hands over to the door.
 
-use lambda_runtime::{service_fn, Error, LambdaEvent};
-use serde_json::{json, Value};
+use lambda_runtime::Error;
 use tessera::config::S3Config;
-use tessera::tools::metadata::{
-    handle_records, records_from_value, CopyPolicy, ObjectJob, Outcome,
-};
+use tessera::tools::metadata::{CopyPolicy, ObjectJob};
 
-/// The function's settings: the S3 ones of the server, from the environment alone (a
-/// Lambda has no command line).
+/// The function's settings: the S3 ones of the server, from the environment alone.
 #[derive(clap::Parser)]
 struct Settings {
     #[command(flatten)]
@@ -33,25 +26,5 @@ async fn main() -> Result<(), Error> {
         policy: CopyPolicy::default(),
         trust_existing: true,
     };
-    let job = &job;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let records = records_from_value(event.payload)?;
-        let outcomes = handle_records(job, &records).await;
-        let mut failed = 0;
-        for (record, outcome) in &outcomes {
-            let text = match outcome {
-                Outcome::Failed(why) => {
-                    failed += 1;
-                    format!("failed: {why}")
-                }
-                other => format!("{other:?}").to_lowercase(),
-            };
-            tracing::info!(bucket = %record.bucket, key = %record.key, outcome = %text, "create-metadata");
-        }
-        if failed > 0 {
-            return Err(Error::from(format!("{failed} of {} objects failed", outcomes.len())));
-        }
-        Ok::<Value, Error>(json!({ "objects": outcomes.len() }))
-    }))
-    .await
+    tessera::doors::uploads::run(job).await
 }

@@ -1,4 +1,4 @@
-//! The render layer's error: a kind the service maps to a status, and a libvips message
+//! The render layer's error: a kind the image core maps to its own (and the service to a status), and a libvips message
 //! that goes to the log only (it can name files and internals, so it is never sent).
 
 use crate::source::{SourceError, SourceErrorKind};

@@ -1,7 +1,7 @@
 //! [`Renderer`]: runs one [`RenderJob`] from bytes to encoded bytes.
 //!
 //! Blocking by design (libvips computes on its own threads and the callbacks block on
-//! reads); the service calls it inside `spawn_blocking`.
+//! reads); the image core (`images/`) calls it inside `spawn_blocking`.
 
 use super::cache::{CacheKey, OpenedImageCache};
 use super::error::RenderError;

@@ -5,7 +5,7 @@
 //! so each fetch runs the SDK future with `Handle::block_on` on the calling thread, using
 //! the runtime captured when the store was built. The rule that follows: **never call
 //! `read_at` from inside an async task** (tokio panics rather than block a worker); call
-//! it from libvips threads, plain threads or `spawn_blocking`, as the service does. The
+//! it from libvips threads, plain threads or `spawn_blocking`, as the image core does. The
 //! runtime must be multi-threaded: the HTTP client's connection tasks run on its workers,
 //! which a current-thread runtime only drives inside its own `block_on`.
 //!

@@ -2,7 +2,7 @@
 //! or large.
 //!
 //! It reads through a [`Source`], so a local file and an S3 object (read by ranges) are
-//! inspected the same way and at the same cost: the directory walk of [`crate::tiff`] plus
+//! inspected the same way and at the same cost: the directory walk of [`crate::facts`] plus
 //! one 16-byte header read for where the first directory sits. The warnings are a pure
 //! function of those facts ([`warnings`]) so each rule is tested without files.
 //!

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-use tessera::config::Config;
+use tessera::config::{Config, LogFormat};
 use tessera::service::App;
 
 #[derive(Parser)]
@@ -69,13 +69,13 @@ fn main() -> ExitCode {
 }
 
 async fn serve(listen: SocketAddr, config: Config) -> Result<(), String> {
-    tessera::logging::init(config.log_format);
+    tessera::logging::init(config.log_format.unwrap_or(LogFormat::Text));
     let app = Arc::new(App::new(config).await?);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(address = %local, "tessera listening (HTTP/1.1 and h2c)");
-    tessera::server::serve(listener, app, tessera::server::shutdown_signal()).await;
+    tessera::doors::server::serve(listener, app, tessera::doors::server::shutdown_signal()).await;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //!
 //! Until here every step only described work; libvips reads and decodes when pixels are
 //! pulled. Pulling them here, before the encoder, means a failure is a read or decode
-//! failure (truncated file, source error) and not an encoding one, so the service can
+//! failure (truncated file, source error) and not an encoding one, so the caller can
 //! tell a broken image from a broken encoder. It costs one copy of the output, which the
 //! planner's size limits keep small, and encoders that pass over the image twice (GIF's
 //! palette) read memory rather than re-running the pipeline.

@@ -15,7 +15,7 @@ static STARTED: OnceLock<Result<(), RenderError>> = OnceLock::new();
 /// Starts libvips once (later calls return the first result) and applies `concurrency`
 /// (libvips worker threads per pipeline; 0 keeps libvips' default, the CPU count).
 ///
-/// The concurrency is applied on every call because it is a plain setter: the service may
+/// The concurrency is applied on every call because it is a plain setter: the image core may
 /// call this after a [`crate::render::Renderer`] already started libvips with the default.
 pub fn init(concurrency: usize) -> Result<(), RenderError> {
     ensure_started()?;
