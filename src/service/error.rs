@@ -6,60 +6,59 @@
 //! cache in front of us can keep a failure as if it were the image.
 
 use crate::iiif::IiifError;
-use crate::images::{ErrorKind as ImageErrorKind, ImageError};
+use crate::images::ImageError;
 use std::fmt;
 
-/// What kind of failure, which decides the status: the image core's kinds, and the one
-/// only HTTP has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
-    BadRequest,
-    Forbidden,
-    NotFound,
-    MethodNotAllowed,
-    NotImplemented,
-    /// Busy, throttled upstream, or out of time: worth retrying (503 + Retry-After).
-    Unavailable,
-    Internal,
-}
+/// The kinds are the image core's: the router's own refusals (a bad URL, an unknown path)
+/// are the same kinds of failure.
+pub use crate::images::ErrorKind;
 
-/// A failed request: a kind for the status, a detail for the log.
+/// A failed request: what the image core or the router refused, or a method HTTP alone
+/// refuses.
 #[derive(Debug)]
-pub struct ServiceError {
-    pub kind: ErrorKind,
-    pub detail: String,
+pub enum ServiceError {
+    Image(ImageError),
+    /// A method other than GET, HEAD and OPTIONS (the detail names it).
+    MethodNotAllowed(String),
 }
 
 impl ServiceError {
     pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
-        ServiceError {
-            kind,
-            detail: detail.into(),
+        ServiceError::Image(ImageError::new(kind, detail))
+    }
+
+    /// The kind of failure, for all but a refused method.
+    pub fn kind(&self) -> Option<ErrorKind> {
+        match self {
+            ServiceError::Image(err) => Some(err.kind),
+            ServiceError::MethodNotAllowed(_) => None,
         }
     }
 
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode as S;
-        match self.kind {
-            ErrorKind::BadRequest => S::BAD_REQUEST,
-            ErrorKind::Forbidden => S::FORBIDDEN,
-            ErrorKind::NotFound => S::NOT_FOUND,
-            ErrorKind::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
-            ErrorKind::NotImplemented => S::NOT_IMPLEMENTED,
-            ErrorKind::Unavailable => S::SERVICE_UNAVAILABLE,
-            ErrorKind::Internal => S::INTERNAL_SERVER_ERROR,
+        match self.kind() {
+            Some(ErrorKind::BadRequest) => S::BAD_REQUEST,
+            Some(ErrorKind::Forbidden) => S::FORBIDDEN,
+            Some(ErrorKind::NotFound) => S::NOT_FOUND,
+            Some(ErrorKind::NotImplemented) => S::NOT_IMPLEMENTED,
+            Some(ErrorKind::Unavailable) => S::SERVICE_UNAVAILABLE,
+            Some(ErrorKind::Internal) => S::INTERNAL_SERVER_ERROR,
+            None => S::METHOD_NOT_ALLOWED,
         }
     }
 
     /// The short body a client sees. Fixed per kind except for IIIF syntax errors, whose
     /// message says what was wrong with the URL the client itself sent.
     pub fn public_message(&self) -> String {
-        match self.kind {
-            ErrorKind::BadRequest => format!("Bad request: {}", self.detail),
+        let ServiceError::Image(err) = self else {
+            return "Method not allowed".into();
+        };
+        match err.kind {
+            ErrorKind::BadRequest => format!("Bad request: {}", err.detail),
             ErrorKind::Forbidden => "Forbidden".into(),
             ErrorKind::NotFound => "Not found".into(),
-            ErrorKind::MethodNotAllowed => "Method not allowed".into(),
-            ErrorKind::NotImplemented => format!("Not implemented: {}", self.detail),
+            ErrorKind::NotImplemented => format!("Not implemented: {}", err.detail),
             ErrorKind::Unavailable => "Service unavailable, retry later".into(),
             ErrorKind::Internal => "Internal server error".into(),
         }
@@ -68,27 +67,22 @@ impl ServiceError {
 
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}: {}", self.kind, self.detail)
+        match self {
+            ServiceError::Image(err) => err.fmt(f),
+            ServiceError::MethodNotAllowed(method) => write!(f, "MethodNotAllowed: {method}"),
+        }
     }
 }
 
 impl From<ImageError> for ServiceError {
     fn from(err: ImageError) -> Self {
-        let kind = match err.kind {
-            ImageErrorKind::BadRequest => ErrorKind::BadRequest,
-            ImageErrorKind::Forbidden => ErrorKind::Forbidden,
-            ImageErrorKind::NotFound => ErrorKind::NotFound,
-            ImageErrorKind::NotImplemented => ErrorKind::NotImplemented,
-            ImageErrorKind::Unavailable => ErrorKind::Unavailable,
-            ImageErrorKind::Internal => ErrorKind::Internal,
-        };
-        ServiceError::new(kind, err.detail)
+        ServiceError::Image(err)
     }
 }
 
 /// IIIF URL syntax errors are found by the router before the image core is asked.
 impl From<IiifError> for ServiceError {
     fn from(err: IiifError) -> Self {
-        ImageError::from(err).into()
+        ServiceError::Image(err.into())
     }
 }

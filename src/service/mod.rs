@@ -152,10 +152,7 @@ async fn route(
         return Ok(app.policy.preflight(req.headers()));
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return Err(ServiceError::new(
-            ErrorKind::MethodNotAllowed,
-            req.method().as_str(),
-        ));
+        return Err(ServiceError::MethodNotAllowed(req.method().to_string()));
     }
     if let Some((version, rest)) = iiif_path(path) {
         return iiif_request(app, req, version, rest, stats).await;

@@ -75,13 +75,13 @@ impl Policy {
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if err.kind == ErrorKind::Unavailable {
+        if err.kind() == Some(ErrorKind::Unavailable) {
             headers.insert(
                 header::RETRY_AFTER,
                 HeaderValue::from_static(RETRY_AFTER_SECS),
             );
         }
-        if err.kind == ErrorKind::MethodNotAllowed {
+        if matches!(err, ServiceError::MethodNotAllowed(_)) {
             headers.insert(
                 header::ALLOW,
                 HeaderValue::from_static("GET, HEAD, OPTIONS"),
