@@ -41,15 +41,6 @@ pub struct Images {
     limits: Limits,
 }
 
-/// What info.json and the manifest say about one image, and which version of the object
-/// said it.
-#[derive(Clone, Debug)]
-pub struct ImageSummary {
-    pub facts: ImageFacts,
-    /// Names the object and its version (see [`crate::source::Source::identity`]).
-    pub identity: String,
-}
-
 impl Images {
     /// Starts libvips with the configured concurrency and sizes the caches and slots.
     pub fn new(config: &Config, store: Arc<dyn Store>) -> Result<Images, String> {
@@ -84,9 +75,8 @@ impl Images {
     /// The facts info.json needs: from the object's metadata when it records them all (a
     /// HEAD, no byte read), else from its bytes. Either way the same facts, so one image
     /// has one info.json wherever its facts came from.
-    pub async fn info(&self, identifier: &str) -> Result<ImageSummary, ImageError> {
-        let (facts, identity) = resolve::info_facts(&*self.store, &self.facts, identifier).await?;
-        Ok(ImageSummary { facts, identity })
+    pub async fn info(&self, identifier: &str) -> Result<ImageFacts, ImageError> {
+        resolve::info_facts(&*self.store, &self.facts, identifier).await
     }
 
     /// Every counter and cache of the core at this moment, for the request log line.

@@ -33,21 +33,19 @@ pub(crate) struct Resolved {
 pub(crate) type FactsCache = FlightCache<Arc<ImageInfo>>;
 
 /// Facts for info.json: from the object's metadata when it has all of them (first page
-/// only; other pages may differ in size), else from its bytes. Returns the source's
-/// identity too.
+/// only; other pages may differ in size), else from its bytes.
 pub(crate) async fn info_facts(
     store: &dyn Store,
     cache: &FactsCache,
     identifier: &str,
-) -> Result<(ImageFacts, String), ImageError> {
+) -> Result<ImageFacts, ImageError> {
     let (name, page) = split_page(identifier)?;
     let opened = store.open(name).await?;
     if let (0, Some(facts)) = (page, opened.meta().as_ref().and_then(facts_from_meta)) {
-        return Ok((facts, opened.source.identity().to_string()));
+        return Ok(facts);
     }
     let resolved = resolve_opened(cache, identifier, opened, page).await?;
-    let identity = resolved.opened.source.identity().to_string();
-    Ok((resolved.facts, identity))
+    Ok(resolved.facts)
 }
 
 /// Opens an identifier's object and returns its facts for the addressed page.

@@ -48,7 +48,7 @@ pub(crate) async fn respond(
     version: Version,
     identifier: &str,
 ) -> Result<Response<Bytes>, ServiceError> {
-    let summary = app.images.info(identifier).await?;
+    let facts = app.images.info(identifier).await?;
     let base = public_url::base_url(&app.config.public_base_url, req.headers());
     let options = InfoOptions {
         id: image_base(&base, version, identifier),
@@ -57,7 +57,7 @@ pub(crate) async fn respond(
         limits: *app.images.limits(),
         preferred_formats: preferred_formats(&app.config.preferred_formats),
     };
-    let body = serde_json::to_vec_pretty(&info_json(&summary.facts, &options))
+    let body = serde_json::to_vec_pretty(&info_json(&facts, &options))
         .map_err(|e| ServiceError::new(super::ErrorKind::Internal, e.to_string()))?;
     let content_type = content_type(version, req.headers());
     // The body names everything that decides it (id, sizes, limits), so it is the validator.

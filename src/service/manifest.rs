@@ -30,14 +30,9 @@ pub(crate) async fn respond(
 ) -> Result<Response<Bytes>, ServiceError> {
     let (version, identifier) = parse(rest)?;
     stats.identifier = Some(identifier.clone());
-    let image = app.images.info(&identifier).await?;
+    let facts = app.images.info(&identifier).await?;
     let base = public_url::base_url(&app.config.public_base_url, req.headers());
-    let doc = manifest(
-        &base,
-        version,
-        &identifier,
-        (image.facts.width, image.facts.height),
-    );
+    let doc = manifest(&base, version, &identifier, (facts.width, facts.height));
     let body = serde_json::to_vec_pretty(&doc)
         .map_err(|e| ServiceError::new(ErrorKind::Internal, e.to_string()))?;
     // As for info.json: the body names everything that decides it, so it is the validator.
