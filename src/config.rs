@@ -130,6 +130,11 @@ pub struct Config {
     #[arg(long, env = "TESSERA_INFO_CACHE_TTL", default_value_t = 300)]
     pub info_cache_ttl_secs: u64,
 
+    /// Seconds a failed HEAD or directory walk is answered again without asking the store
+    /// (errors are always sent `no-store`); 0 forgets failures at once.
+    #[arg(long, env = "TESSERA_FAILURE_CACHE_TTL", default_value_t = 5)]
+    pub failure_cache_ttl_secs: u64,
+
     /// Directory holding the OpenSeadragon build served under /viewer/openseadragon/.
     #[arg(
         long,
@@ -238,5 +243,9 @@ impl Config {
 
     pub fn info_cache_ttl(&self) -> Duration {
         Duration::from_secs(self.info_cache_ttl_secs)
+    }
+
+    pub fn failure_cache_ttl(&self) -> Duration {
+        Duration::from_secs(self.failure_cache_ttl_secs)
     }
 }

@@ -5,20 +5,30 @@
 //!
 //! Two ways to fetch, because the callers need two different things when one gives up:
 //! - [`SingleFlight::get_or_fetch`] runs the fetch in the caller (it may borrow). If the
-//!   caller is cancelled, or its fetch fails, the waiters try again themselves: one of them
-//!   becomes the fetcher. The error goes to the caller that fetched.
+//!   caller is cancelled, the waiters try again themselves: one of them becomes the fetcher.
 //! - [`SingleFlight::get_or_spawn`] runs the fetch as a task of its own, so a request that
-//!   gives up (a deadline, a closed connection) does not cancel it for the others, and its
-//!   result, error included, reaches every waiter. A task that panics releases its waiters
-//!   with the caller's "abandoned" error.
+//!   gives up (a deadline, a closed connection) does not cancel it for the others. A task
+//!   that panics releases its waiters with the caller's "abandoned" error.
+//!
+//! A fetch that fails fails for every waiter of its flight: N waiters retrying one after
+//! another would turn one failing HEAD or walk into N of them, each with its own retries.
+//! A cache may also remember failures for a few seconds ([`SingleFlight::remember_failures`]),
+//! so the requests that arrive just after (a viewer asks for dozens of tiles) get the same
+//! answer without asking the store again. A remembered failure is never kept longer than
+//! that: errors are answered `no-store`, and the next try after it goes to the store.
 
 use super::CacheStats;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
+
+/// Failures remembered at most, however many keys fail: the rest are simply not remembered.
+const REMEMBERED_FAILURES: usize = 1024;
 
 /// Where fetched values are kept, and how: the part of a cache the kit does not decide.
 pub trait Shelf: Send + 'static {
@@ -27,6 +37,8 @@ pub trait Shelf: Send + 'static {
     fn get(&mut self, key: &str) -> Option<Self::Value>;
     /// Keeps a freshly fetched value (or decides not to).
     fn put(&mut self, key: &Arc<str>, value: &Self::Value);
+    /// Drops what is kept for `key` (a replaced object's old version).
+    fn forget(&mut self, key: &str);
     /// Entries and bytes held now.
     fn held(&self) -> (u64, u64);
     /// Bytes a fetched value cost (0 where not measured).
@@ -35,19 +47,28 @@ pub trait Shelf: Send + 'static {
     }
 }
 
-/// How a flight ended, as its waiters see it. `F` is the error shared by spawned fetches.
+/// How a flight ended, as its waiters see it. `F` is the error fetches share with them.
 #[derive(Clone)]
 enum Landed<V, F> {
     Pending,
     Done(V),
     Failed(F),
-    /// Failed or cancelled in a caller: each waiter tries again itself.
+    /// Cancelled in a caller: each waiter tries again itself.
     Retry,
 }
 
-/// A shelf and its flights; `F` is the error type spawned fetches share with their waiters.
+/// A shelf and its flights; `F` is the error type fetches share with their waiters.
 pub struct SingleFlight<S: Shelf, F = Infallible> {
     inner: Arc<Inner<S, F>>,
+}
+
+/// Another handle on the same cache.
+impl<S: Shelf, F> Clone for SingleFlight<S, F> {
+    fn clone(&self) -> Self {
+        SingleFlight {
+            inner: Arc::clone(&self.inner),
+        }
+    }
 }
 
 struct Inner<S: Shelf, F> {
@@ -62,19 +83,43 @@ struct Inner<S: Shelf, F> {
 struct State<S: Shelf, F> {
     shelf: S,
     in_flight: HashMap<Arc<str>, watch::Receiver<Landed<S::Value, F>>>,
+    failures: Failures<F>,
+}
+
+/// Recent failures by key, each answered for `ttl` after it happened (zero: not at all).
+struct Failures<F> {
+    ttl: Duration,
+    recent: lru::LruCache<Arc<str>, (Instant, F)>,
+}
+
+impl<F: Clone> Failures<F> {
+    fn get(&mut self, key: &str) -> Option<F> {
+        let (when, err) = self.recent.get(key)?;
+        if when.elapsed() < self.ttl {
+            return Some(err.clone());
+        }
+        self.recent.pop(key);
+        None
+    }
 }
 
 enum Look<S: Shelf, F> {
     Hit(S::Value),
+    Failed(F),
     Join(watch::Receiver<Landed<S::Value, F>>),
     Claim(Claim<S, F>),
 }
 
 impl<S: Shelf, F: Clone + Send + Sync + 'static> SingleFlight<S, F> {
     pub fn with_shelf(shelf: S) -> Self {
+        let capacity = NonZeroUsize::new(REMEMBERED_FAILURES).unwrap_or(NonZeroUsize::MIN);
         let state = State {
             shelf,
             in_flight: HashMap::new(),
+            failures: Failures {
+                ttl: Duration::ZERO,
+                recent: lru::LruCache::new(capacity),
+            },
         };
         SingleFlight {
             inner: Arc::new(Inner {
@@ -88,31 +133,51 @@ impl<S: Shelf, F: Clone + Send + Sync + 'static> SingleFlight<S, F> {
         }
     }
 
+    /// Answers a failed fetch of a key again for `ttl` after it failed, without fetching.
+    pub fn remember_failures(self, ttl: Duration) -> Self {
+        self.inner.lock().failures.ttl = ttl;
+        self
+    }
+
+    /// Forgets what is kept or remembered for `key`, so the next lookup fetches it again.
+    pub fn forget(&self, key: &str) {
+        let mut state = self.inner.lock();
+        state.shelf.forget(key);
+        state.failures.recent.pop(key);
+    }
+
+    /// Runs `f` on the shelf under the cache's lock (for a shelf that must decide something
+    /// against what it holds, like room on a disk, before a fetch starts).
+    pub(crate) fn on_shelf<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
+        f(&mut self.inner.lock().shelf)
+    }
+
     /// The value for `key`: kept, or joined from the fetch in progress, or fetched with
     /// `fetch` in this caller.
-    pub async fn get_or_fetch<E, Fut>(
+    pub async fn get_or_fetch<Fut>(
         &self,
         key: &str,
         fetch: impl FnOnce() -> Fut,
-    ) -> Result<S::Value, E>
+    ) -> Result<S::Value, F>
     where
-        Fut: Future<Output = Result<S::Value, E>>,
+        Fut: Future<Output = Result<S::Value, F>>,
     {
         let claim = loop {
             match self.inner.look_up(key) {
                 Look::Hit(value) => return Ok(value),
+                Look::Failed(err) => return Err(err),
                 Look::Claim(claim) => break claim,
-                Look::Join(flight) => {
-                    if let Landed::Done(value) = landing(flight).await {
-                        return Ok(value);
-                    }
-                }
+                Look::Join(flight) => match landing(flight).await {
+                    Landed::Done(value) => return Ok(value),
+                    Landed::Failed(err) => return Err(err),
+                    Landed::Pending | Landed::Retry => {}
+                },
             }
         };
         let result = fetch().await;
         claim.settle(match &result {
             Ok(value) => Landed::Done(value.clone()),
-            Err(_) => Landed::Retry,
+            Err(err) => Landed::Failed(err.clone()),
         });
         result
     }
@@ -130,6 +195,7 @@ impl<S: Shelf, F: Clone + Send + Sync + 'static> SingleFlight<S, F> {
     {
         let flight = match self.inner.look_up(key) {
             Look::Hit(value) => return Ok(value),
+            Look::Failed(err) => return Err(err),
             Look::Join(flight) => flight,
             Look::Claim(claim) => {
                 let flight = claim.tx.subscribe();
@@ -173,14 +239,18 @@ async fn landing<V: Clone, F: Clone>(mut flight: watch::Receiver<Landed<V, F>>) 
     }
 }
 
-impl<S: Shelf, F> Inner<S, F> {
-    /// Finds the kept value, or the flight in progress, or claims the fetch; all under
-    /// one lock.
+impl<S: Shelf, F: Clone> Inner<S, F> {
+    /// Finds the kept value, or a remembered failure, or the flight in progress, or claims
+    /// the fetch; all under one lock.
     fn look_up(self: &Arc<Self>, key: &str) -> Look<S, F> {
         let mut state = self.lock();
         if let Some(value) = state.shelf.get(key) {
             self.hits.fetch_add(1, Relaxed);
             return Look::Hit(value);
+        }
+        if let Some(err) = state.failures.get(key) {
+            self.hits.fetch_add(1, Relaxed);
+            return Look::Failed(err);
         }
         self.misses.fetch_add(1, Relaxed);
         if let Some(flight) = state.in_flight.get(key) {
@@ -198,7 +268,9 @@ impl<S: Shelf, F> Inner<S, F> {
             settled: false,
         })
     }
+}
 
+impl<S: Shelf, F> Inner<S, F> {
     /// A poisoned lock is still consistent (every update is a few map operations), so it
     /// is used as it is rather than failing every later lookup.
     fn lock(&self) -> MutexGuard<'_, State<S, F>> {
@@ -215,14 +287,21 @@ struct Claim<S: Shelf, F> {
     settled: bool,
 }
 
-impl<S: Shelf, F> Claim<S, F> {
-    /// Keeps a value and forgets the flight under one lock (so no caller finds neither
-    /// and fetches again), then wakes the waiters.
+impl<S: Shelf, F: Clone> Claim<S, F> {
+    /// Keeps a value (or remembers a failure) and forgets the flight under one lock (so no
+    /// caller finds neither and fetches again), then wakes the waiters.
     fn settle(mut self, landed: Landed<S::Value, F>) {
-        self.land(landed);
+        let failed = match &landed {
+            Landed::Failed(err) => Some(err.clone()),
+            _ => None,
+        };
+        self.land(landed, failed);
     }
+}
 
-    fn land(&mut self, landed: Landed<S::Value, F>) {
+impl<S: Shelf, F> Claim<S, F> {
+    /// Lands the flight; `remember` is the failure to answer again for a while, if any.
+    fn land(&mut self, landed: Landed<S::Value, F>, remember: Option<F>) {
         {
             let mut state = self.inner.lock();
             if let Landed::Done(value) = &landed {
@@ -230,6 +309,10 @@ impl<S: Shelf, F> Claim<S, F> {
                     .bytes_fetched
                     .fetch_add(S::weight(value), Relaxed);
                 state.shelf.put(&self.key, value);
+            }
+            if let Some(err) = remember.filter(|_| !state.failures.ttl.is_zero()) {
+                let failed = (Instant::now(), err);
+                state.failures.recent.put(Arc::clone(&self.key), failed);
             }
             state.in_flight.remove(&self.key);
         }
@@ -241,7 +324,7 @@ impl<S: Shelf, F> Claim<S, F> {
 impl<S: Shelf, F> Drop for Claim<S, F> {
     fn drop(&mut self) {
         if !self.settled {
-            self.land(Landed::Retry);
+            self.land(Landed::Retry, None);
         }
     }
 }

@@ -22,7 +22,7 @@ pub enum ErrorKind {
 }
 
 /// A failed info or render: a kind for the caller, a detail for the log.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ImageError {
     pub kind: ErrorKind,
     pub detail: String,

@@ -50,7 +50,8 @@ impl Images {
             .map_err(|e| format!("libvips: {e}"))?;
         Ok(Images {
             store,
-            facts: FactsCache::new(config.info_cache_entries, None),
+            facts: FactsCache::new(config.info_cache_entries, None)
+                .remember_failures(config.failure_cache_ttl()),
             renderer: Arc::new(renderer),
             slots: Arc::new(Semaphore::new(slots)),
             queue_timeout: config.queue_timeout(),

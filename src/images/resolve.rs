@@ -30,7 +30,7 @@ pub(crate) struct Resolved {
 
 /// Facts per object version (keyed by identity, which changes with the bytes), with
 /// concurrent first requests sharing one walk.
-pub(crate) type FactsCache = FlightCache<Arc<ImageInfo>>;
+pub(crate) type FactsCache = FlightCache<Arc<ImageInfo>, ImageError>;
 
 /// Facts for info.json: from the object's metadata when it has all of them (first page
 /// only; other pages may differ in size), else from its bytes.

@@ -31,6 +31,7 @@ pub fn bucket_store(s3: S3Store, config: &Config) -> std::io::Result<Arc<dyn Sto
         key_template: config.key_template.clone(),
         head_entries: config.info_cache_entries,
         head_ttl: config.info_cache_ttl(),
+        failure_ttl: config.failure_cache_ttl(),
         disk_parent: config
             .disk_cache_dir
             .clone()

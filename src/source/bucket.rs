@@ -22,6 +22,8 @@ pub struct BucketSettings {
     pub key_template: String,
     pub head_entries: usize,
     pub head_ttl: Duration,
+    /// How long a failed HEAD is answered again without asking S3.
+    pub failure_ttl: Duration,
     /// Directory the whole-object cache creates its own folder in.
     pub disk_parent: PathBuf,
     pub disk_bytes: u64,
@@ -32,7 +34,7 @@ pub struct BucketStore {
     s3: S3Store,
     bucket: String,
     template: String,
-    heads: FlightCache<ObjectHead>,
+    heads: FlightCache<ObjectHead, SourceError>,
     whole: WholeObjectCache,
 }
 
@@ -42,7 +44,8 @@ impl BucketStore {
             s3,
             bucket: settings.bucket,
             template: key_template(&settings.key_template),
-            heads: FlightCache::new(settings.head_entries, Some(settings.head_ttl)),
+            heads: FlightCache::new(settings.head_entries, Some(settings.head_ttl))
+                .remember_failures(settings.failure_ttl),
             whole: WholeObjectCache::new(&settings.disk_parent, settings.disk_bytes)?,
         })
     }

@@ -174,6 +174,13 @@ impl Shelf for Disk {
         }
     }
 
+    fn forget(&mut self, identity: &str) {
+        if let Some((path, len)) = self.files.pop(identity) {
+            let _ = std::fs::remove_file(path);
+            self.resident -= len;
+        }
+    }
+
     fn held(&self) -> (u64, u64) {
         (self.files.len() as u64, self.resident)
     }
