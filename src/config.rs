@@ -69,6 +69,11 @@ pub struct Config {
     #[arg(long, env = "TESSERA_DISK_CACHE_BYTES", default_value_t = 402_653_184)]
     pub disk_cache_bytes: u64,
 
+    /// Whole-object downloads running at once; the others wait for a turn before they
+    /// start (their requests' deadlines still apply).
+    #[arg(long, env = "TESSERA_DOWNLOAD_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub download_concurrency: u16,
+
     /// Public base URL that replaces scheme://host[:port] in info.json `id` and redirects,
     /// e.g. `https://images.example.org`. Empty: from X-Forwarded-* or Host.
     #[arg(long, env = "TESSERA_PUBLIC_BASE_URL", default_value = "")]

@@ -37,6 +37,7 @@ pub fn bucket_store(s3: S3Store, config: &Config) -> std::io::Result<Arc<dyn Sto
             .clone()
             .unwrap_or_else(std::env::temp_dir),
         disk_bytes: config.disk_cache_bytes,
+        downloads: config.download_concurrency.into(),
     };
     Ok(Arc::new(BucketStore::new(s3, settings)?))
 }
