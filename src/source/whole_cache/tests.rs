@@ -109,6 +109,12 @@ fn only_counted_files(cache: &WholeObjectCache) {
     assert_eq!(bytes, cache.stats().resident_bytes);
 }
 
+/// The object `identity`, from `origin` if it is not kept yet.
+async fn fetch(cache: &WholeObjectCache, identity: &str, origin: &Origin) -> CachedObject {
+    let download = origin.download();
+    cache.get(identity, origin.len(), download).await.unwrap()
+}
+
 fn cache(parent: &tempfile::TempDir, capacity: u64) -> WholeObjectCache {
     WholeObjectCache::new(parent.path(), capacity, 4).unwrap()
 }
@@ -118,14 +124,8 @@ async fn a_second_request_reads_the_file_without_downloading() {
     let parent = tempfile::tempdir().unwrap();
     let cache = cache(&parent, 1 << 20);
     let origin = Origin::new(5000, true);
-    let first = cache
-        .get("s3://b/a.jpg#1", origin.len(), origin.download())
-        .await
-        .unwrap();
-    let second = cache
-        .get("s3://b/a.jpg#1", origin.len(), origin.download())
-        .await
-        .unwrap();
+    let first = fetch(&cache, "s3://b/a.jpg#1", &origin).await;
+    let second = fetch(&cache, "s3://b/a.jpg#1", &origin).await;
     assert_eq!(origin.calls(), 1);
     assert_eq!(first.read_at(0, 5000).unwrap(), origin.body);
     assert_eq!(
@@ -181,10 +181,7 @@ async fn a_cancelled_request_does_not_cancel_the_download() {
     request.abort();
     assert!(request.await.unwrap_err().is_cancelled());
     origin.open_gate();
-    let object = cache
-        .get("s3://b/d.jpg#1", origin.len(), origin.download())
-        .await
-        .unwrap();
+    let object = fetch(&cache, "s3://b/d.jpg#1", &origin).await;
     assert_eq!(object.read_at(0, 1000).unwrap(), origin.body);
     assert_eq!(origin.calls(), 1);
 }
@@ -197,14 +194,7 @@ async fn errors_reach_the_request_and_are_not_cached() {
     let err = cache.get("s3://b/e.jpg#1", 10, failing).await.unwrap_err();
     assert_eq!(err.kind(), SourceErrorKind::Unavailable);
     let origin = Origin::new(10, true);
-    assert_eq!(
-        cache
-            .get("s3://b/e.jpg#1", origin.len(), origin.download())
-            .await
-            .unwrap()
-            .len(),
-        10
-    );
+    assert_eq!(fetch(&cache, "s3://b/e.jpg#1", &origin).await.len(), 10);
     assert_eq!(origin.calls(), 1);
 }
 
@@ -213,31 +203,13 @@ async fn least_recently_used_files_are_evicted_by_bytes() {
     let parent = tempfile::tempdir().unwrap();
     let cache = cache(&parent, 250);
     let origin = Origin::new(100, true);
-    let held = cache
-        .get("a", origin.len(), origin.download())
-        .await
-        .unwrap();
-    cache
-        .get("b", origin.len(), origin.download())
-        .await
-        .unwrap();
-    cache
-        .get("a", origin.len(), origin.download())
-        .await
-        .unwrap(); // "a" is now the most recent
-    cache
-        .get("c", origin.len(), origin.download())
-        .await
-        .unwrap(); // evicts "b"
+    let held = fetch(&cache, "a", &origin).await;
+    fetch(&cache, "b", &origin).await;
+    fetch(&cache, "a", &origin).await; // "a" is now the most recent
+    fetch(&cache, "c", &origin).await; // evicts "b"
     assert_eq!((origin.calls(), files_in(&cache)), (3, 2));
-    cache
-        .get("a", origin.len(), origin.download())
-        .await
-        .unwrap();
-    cache
-        .get("b", origin.len(), origin.download())
-        .await
-        .unwrap();
+    fetch(&cache, "a", &origin).await;
+    fetch(&cache, "b", &origin).await;
     assert_eq!(origin.calls(), 4);
     assert!(cache.stats().resident_bytes <= 250);
     assert_eq!(
@@ -260,10 +232,7 @@ async fn an_object_over_the_budget_is_refused_before_any_download() {
     assert_eq!((big.calls(), files_in(&cache)), (0, 0));
     // The cache stays healthy for everything else.
     let good = Origin::new(4000, true);
-    let object = cache
-        .get("good", good.len(), good.download())
-        .await
-        .unwrap();
+    let object = fetch(&cache, "good", &good).await;
     assert_eq!(object.read_at(0, 4000).unwrap(), good.body);
     only_counted_files(&cache);
 }
@@ -286,10 +255,7 @@ async fn a_failed_or_wrong_sized_body_leaves_no_partial_file() {
         assert_eq!(files_in(&cache), 0, "{err}");
         assert_eq!(cache.stats().resident_bytes, 0);
     }
-    let object = cache
-        .get("a", origin.len(), origin.download())
-        .await
-        .unwrap();
+    let object = fetch(&cache, "a", &origin).await;
     assert_eq!(object.read_at(0, 5500).unwrap(), origin.body);
     only_counted_files(&cache);
 }
