@@ -17,18 +17,15 @@
 //! answer without asking the store again. A remembered failure is never kept longer than
 //! that: errors are answered `no-store`, and the next try after it goes to the store.
 
+use super::failures::Failures;
 use super::CacheStats;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::watch;
-
-/// Failures remembered at most, however many keys fail: the rest are simply not remembered.
-const REMEMBERED_FAILURES: usize = 1024;
 
 /// Where fetched values are kept, and how: the part of a cache the kit does not decide.
 pub trait Shelf: Send + 'static {
@@ -86,23 +83,6 @@ struct State<S: Shelf, F> {
     failures: Failures<F>,
 }
 
-/// Recent failures by key, each answered for `ttl` after it happened (zero: not at all).
-struct Failures<F> {
-    ttl: Duration,
-    recent: lru::LruCache<Arc<str>, (Instant, F)>,
-}
-
-impl<F: Clone> Failures<F> {
-    fn get(&mut self, key: &str) -> Option<F> {
-        let (when, err) = self.recent.get(key)?;
-        if when.elapsed() < self.ttl {
-            return Some(err.clone());
-        }
-        self.recent.pop(key);
-        None
-    }
-}
-
 enum Look<S: Shelf, F> {
     Hit(S::Value),
     Failed(F),
@@ -112,14 +92,10 @@ enum Look<S: Shelf, F> {
 
 impl<S: Shelf, F: Clone + Send + Sync + 'static> SingleFlight<S, F> {
     pub fn with_shelf(shelf: S) -> Self {
-        let capacity = NonZeroUsize::new(REMEMBERED_FAILURES).unwrap_or(NonZeroUsize::MIN);
         let state = State {
             shelf,
             in_flight: HashMap::new(),
-            failures: Failures {
-                ttl: Duration::ZERO,
-                recent: lru::LruCache::new(capacity),
-            },
+            failures: Failures::default(),
         };
         SingleFlight {
             inner: Arc::new(Inner {
@@ -135,7 +111,7 @@ impl<S: Shelf, F: Clone + Send + Sync + 'static> SingleFlight<S, F> {
 
     /// Answers a failed fetch of a key again for `ttl` after it failed, without fetching.
     pub fn remember_failures(self, ttl: Duration) -> Self {
-        self.inner.lock().failures.ttl = ttl;
+        self.inner.lock().failures.set_ttl(ttl);
         self
     }
 
@@ -143,7 +119,7 @@ impl<S: Shelf, F: Clone + Send + Sync + 'static> SingleFlight<S, F> {
     pub fn forget(&self, key: &str) {
         let mut state = self.inner.lock();
         state.shelf.forget(key);
-        state.failures.recent.pop(key);
+        state.failures.forget(key);
     }
 
     /// Runs `f` on the shelf under the cache's lock (for a shelf that must decide something
@@ -310,9 +286,8 @@ impl<S: Shelf, F> Claim<S, F> {
                     .fetch_add(S::weight(value), Relaxed);
                 state.shelf.put(&self.key, value);
             }
-            if let Some(err) = remember.filter(|_| !state.failures.ttl.is_zero()) {
-                let failed = (Instant::now(), err);
-                state.failures.recent.put(Arc::clone(&self.key), failed);
+            if let Some(err) = remember {
+                state.failures.remember(&self.key, err);
             }
             state.in_flight.remove(&self.key);
         }

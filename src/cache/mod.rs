@@ -9,6 +9,7 @@
 //! is abandoned is the kit's. Errors are never kept.
 
 pub(crate) mod blocking;
+mod failures;
 mod flight;
 mod memory;
 

@@ -1,6 +1,6 @@
 //! The scenarios of `tests/s3_budgets/main.rs`; each uses objects of its own.
 
-use super::common::s3::Fault;
+use super::common::proxy::Fault;
 use super::common::{decode, near, quadrants, rgb_at, BLUE, GREEN, RED, YELLOW};
 use super::{assert_error, jpeg, solid, tiled_tiff, Fixture, DISK_BYTES};
 use image::{ImageFormat, Rgb, RgbImage};
