@@ -69,6 +69,11 @@ pub struct Config {
     #[arg(long, env = "TESSERA_DISK_CACHE_BYTES", default_value_t = 402_653_184)]
     pub disk_cache_bytes: u64,
 
+    /// Whole-object downloads running at once; the others wait for a turn before they
+    /// start (their requests' deadlines still apply).
+    #[arg(long, env = "TESSERA_DOWNLOAD_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub download_concurrency: u16,
+
     /// Public base URL that replaces scheme://host[:port] in info.json `id` and redirects,
     /// e.g. `https://images.example.org`. Empty: from X-Forwarded-* or Host.
     #[arg(long, env = "TESSERA_PUBLIC_BASE_URL", default_value = "")]
@@ -129,6 +134,11 @@ pub struct Config {
     /// Seconds to trust cached image facts before checking the source again.
     #[arg(long, env = "TESSERA_INFO_CACHE_TTL", default_value_t = 300)]
     pub info_cache_ttl_secs: u64,
+
+    /// Seconds a failed HEAD or directory walk is answered again without asking the store
+    /// (errors are always sent `no-store`); 0 forgets failures at once.
+    #[arg(long, env = "TESSERA_FAILURE_CACHE_TTL", default_value_t = 5)]
+    pub failure_cache_ttl_secs: u64,
 
     /// Directory holding the OpenSeadragon build served under /viewer/openseadragon/.
     #[arg(
@@ -238,5 +248,9 @@ impl Config {
 
     pub fn info_cache_ttl(&self) -> Duration {
         Duration::from_secs(self.info_cache_ttl_secs)
+    }
+
+    pub fn failure_cache_ttl(&self) -> Duration {
+        Duration::from_secs(self.failure_cache_ttl_secs)
     }
 }

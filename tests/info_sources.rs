@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::s3::{CountingProxy, Server};
+use common::s3::Stage;
 use common::{app_s3, app_with, fixture_dir, vips};
 use serde_json::Value;
 use std::path::Path;
@@ -87,17 +87,11 @@ fn tight(config: &mut Config) {
 fn info_json_is_the_same_from_metadata_from_the_walk_and_from_files() {
     let images = fixture_dir();
     add_pyramids(images.path());
-    let server = Server::start();
-    let proxy = CountingProxy::start(&server.endpoint);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let bucket = format!("tessera-info-{}", std::process::id());
+    let stage = Stage::start("tessera-info");
+    let (runtime, proxy, bucket) = (&stage.runtime, &stage.proxy, stage.bucket.clone());
     runtime.block_on(async {
-        let admin = common::s3::test_store(&server.endpoint, 64 * 1024, 16 << 20).await;
+        let admin = &stage.admin;
         let client = admin.client();
-        client.create_bucket().bucket(&bucket).send().await.unwrap();
         for name in IMAGES.iter().filter(|name| !name.contains(';')) {
             let body = std::fs::read(images.path().join(name)).unwrap();
             for prefix in ["walk", "meta", "legacy"] {
@@ -113,7 +107,7 @@ fn info_json_is_the_same_from_metadata_from_the_walk_and_from_files() {
                 bucket: bucket.clone(),
                 key: prefix.into(),
             };
-            let summary = run(&admin, &RunOptions::new(target), ProgressMode::Quiet).await;
+            let summary = run(admin, &RunOptions::new(target), ProgressMode::Quiet).await;
             assert!(summary.unwrap().succeeded());
         }
         // legacy/: serverless-iiif's keys alone (no levels), so the server must walk.

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::s3::{CountingProxy, Server};
+use common::s3::Stage;
 use common::{app_s3, header};
 use std::path::Path;
 use std::process::Command;
@@ -45,22 +45,10 @@ async fn put(admin: &S3Store, bucket: &str, key: &str, body: Vec<u8>, meta: &[(&
 fn tiles_from_s3_cost_a_few_ranged_gets() {
     let pyramid = large_pyramid();
     let size = pyramid.len() as u64;
-    let server = Server::start();
-    let proxy = CountingProxy::start(&server.endpoint);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let bucket = format!("tessera-service-{}", std::process::id());
+    let stage = Stage::start("tessera-service");
+    let (runtime, proxy, bucket) = (&stage.runtime, &stage.proxy, &stage.bucket);
     runtime.block_on(async {
-        let admin = store(&server.endpoint).await;
-        admin
-            .client()
-            .create_bucket()
-            .bucket(&bucket)
-            .send()
-            .await
-            .unwrap();
+        let admin = &stage.admin;
         // What `create-metadata` writes: size, tile size and the seven stored levels.
         let levels = "30000x20000,15000x10000,7500x5000,3750x2500,1875x1250,937x625,468x312";
         let meta = [
@@ -69,19 +57,12 @@ fn tiles_from_s3_cost_a_few_ranged_gets() {
             ("tilewidth", "512"),
             ("iiif-levels", levels),
         ];
-        put(&admin, &bucket, "meta/huge.tif", pyramid.clone(), &meta).await;
+        put(admin, bucket, "meta/huge.tif", pyramid.clone(), &meta).await;
         // serverless-iiif's keys alone say nothing of the levels.
-        put(
-            &admin,
-            &bucket,
-            "sizes/huge.tif",
-            pyramid.clone(),
-            &meta[..3],
-        )
-        .await;
-        put(&admin, &bucket, "plain/huge.tif", pyramid, &[]).await;
+        put(admin, bucket, "sizes/huge.tif", pyramid.clone(), &meta[..3]).await;
+        put(admin, bucket, "plain/huge.tif", pyramid, &[]).await;
         let jpeg = std::fs::read(common::fixture_dir().path().join("quad.jpg")).unwrap();
-        put(&admin, &bucket, "photo.jpg", jpeg, &[]).await;
+        put(admin, bucket, "photo.jpg", jpeg, &[]).await;
     });
     let reader = runtime.block_on(store(&proxy.endpoint));
     let counters = reader.clone();

@@ -5,19 +5,26 @@
 //!
 //! Two ways to fetch, because the callers need two different things when one gives up:
 //! - [`SingleFlight::get_or_fetch`] runs the fetch in the caller (it may borrow). If the
-//!   caller is cancelled, or its fetch fails, the waiters try again themselves: one of them
-//!   becomes the fetcher. The error goes to the caller that fetched.
+//!   caller is cancelled, the waiters try again themselves: one of them becomes the fetcher.
 //! - [`SingleFlight::get_or_spawn`] runs the fetch as a task of its own, so a request that
-//!   gives up (a deadline, a closed connection) does not cancel it for the others, and its
-//!   result, error included, reaches every waiter. A task that panics releases its waiters
-//!   with the caller's "abandoned" error.
+//!   gives up (a deadline, a closed connection) does not cancel it for the others. A task
+//!   that panics releases its waiters with the caller's "abandoned" error.
+//!
+//! A fetch that fails fails for every waiter of its flight: N waiters retrying one after
+//! another would turn one failing HEAD or walk into N of them, each with its own retries.
+//! A cache may also remember failures for a few seconds ([`SingleFlight::remember_failures`]),
+//! so the requests that arrive just after (a viewer asks for dozens of tiles) get the same
+//! answer without asking the store again. A remembered failure is never kept longer than
+//! that: errors are answered `no-store`, and the next try after it goes to the store.
 
+use super::failures::Failures;
 use super::CacheStats;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// Where fetched values are kept, and how: the part of a cache the kit does not decide.
@@ -27,6 +34,8 @@ pub trait Shelf: Send + 'static {
     fn get(&mut self, key: &str) -> Option<Self::Value>;
     /// Keeps a freshly fetched value (or decides not to).
     fn put(&mut self, key: &Arc<str>, value: &Self::Value);
+    /// Drops what is kept for `key` (a replaced object's old version).
+    fn forget(&mut self, key: &str);
     /// Entries and bytes held now.
     fn held(&self) -> (u64, u64);
     /// Bytes a fetched value cost (0 where not measured).
@@ -35,19 +44,28 @@ pub trait Shelf: Send + 'static {
     }
 }
 
-/// How a flight ended, as its waiters see it. `F` is the error shared by spawned fetches.
+/// How a flight ended, as its waiters see it. `F` is the error fetches share with them.
 #[derive(Clone)]
 enum Landed<V, F> {
     Pending,
     Done(V),
     Failed(F),
-    /// Failed or cancelled in a caller: each waiter tries again itself.
+    /// Cancelled in a caller: each waiter tries again itself.
     Retry,
 }
 
-/// A shelf and its flights; `F` is the error type spawned fetches share with their waiters.
+/// A shelf and its flights; `F` is the error type fetches share with their waiters.
 pub struct SingleFlight<S: Shelf, F = Infallible> {
     inner: Arc<Inner<S, F>>,
+}
+
+/// Another handle on the same cache.
+impl<S: Shelf, F> Clone for SingleFlight<S, F> {
+    fn clone(&self) -> Self {
+        SingleFlight {
+            inner: Arc::clone(&self.inner),
+        }
+    }
 }
 
 struct Inner<S: Shelf, F> {
@@ -62,10 +80,12 @@ struct Inner<S: Shelf, F> {
 struct State<S: Shelf, F> {
     shelf: S,
     in_flight: HashMap<Arc<str>, watch::Receiver<Landed<S::Value, F>>>,
+    failures: Failures<F>,
 }
 
 enum Look<S: Shelf, F> {
     Hit(S::Value),
+    Failed(F),
     Join(watch::Receiver<Landed<S::Value, F>>),
     Claim(Claim<S, F>),
 }
@@ -75,6 +95,7 @@ impl<S: Shelf, F: Clone + Send + Sync + 'static> SingleFlight<S, F> {
         let state = State {
             shelf,
             in_flight: HashMap::new(),
+            failures: Failures::default(),
         };
         SingleFlight {
             inner: Arc::new(Inner {
@@ -88,31 +109,51 @@ impl<S: Shelf, F: Clone + Send + Sync + 'static> SingleFlight<S, F> {
         }
     }
 
+    /// Answers a failed fetch of a key again for `ttl` after it failed, without fetching.
+    pub fn remember_failures(self, ttl: Duration) -> Self {
+        self.inner.lock().failures.set_ttl(ttl);
+        self
+    }
+
+    /// Forgets what is kept or remembered for `key`, so the next lookup fetches it again.
+    pub fn forget(&self, key: &str) {
+        let mut state = self.inner.lock();
+        state.shelf.forget(key);
+        state.failures.forget(key);
+    }
+
+    /// Runs `f` on the shelf under the cache's lock (for a shelf that must decide something
+    /// against what it holds, like room on a disk, before a fetch starts).
+    pub(crate) fn on_shelf<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
+        f(&mut self.inner.lock().shelf)
+    }
+
     /// The value for `key`: kept, or joined from the fetch in progress, or fetched with
     /// `fetch` in this caller.
-    pub async fn get_or_fetch<E, Fut>(
+    pub async fn get_or_fetch<Fut>(
         &self,
         key: &str,
         fetch: impl FnOnce() -> Fut,
-    ) -> Result<S::Value, E>
+    ) -> Result<S::Value, F>
     where
-        Fut: Future<Output = Result<S::Value, E>>,
+        Fut: Future<Output = Result<S::Value, F>>,
     {
         let claim = loop {
             match self.inner.look_up(key) {
                 Look::Hit(value) => return Ok(value),
+                Look::Failed(err) => return Err(err),
                 Look::Claim(claim) => break claim,
-                Look::Join(flight) => {
-                    if let Landed::Done(value) = landing(flight).await {
-                        return Ok(value);
-                    }
-                }
+                Look::Join(flight) => match landing(flight).await {
+                    Landed::Done(value) => return Ok(value),
+                    Landed::Failed(err) => return Err(err),
+                    Landed::Pending | Landed::Retry => {}
+                },
             }
         };
         let result = fetch().await;
         claim.settle(match &result {
             Ok(value) => Landed::Done(value.clone()),
-            Err(_) => Landed::Retry,
+            Err(err) => Landed::Failed(err.clone()),
         });
         result
     }
@@ -130,6 +171,7 @@ impl<S: Shelf, F: Clone + Send + Sync + 'static> SingleFlight<S, F> {
     {
         let flight = match self.inner.look_up(key) {
             Look::Hit(value) => return Ok(value),
+            Look::Failed(err) => return Err(err),
             Look::Join(flight) => flight,
             Look::Claim(claim) => {
                 let flight = claim.tx.subscribe();
@@ -173,14 +215,18 @@ async fn landing<V: Clone, F: Clone>(mut flight: watch::Receiver<Landed<V, F>>) 
     }
 }
 
-impl<S: Shelf, F> Inner<S, F> {
-    /// Finds the kept value, or the flight in progress, or claims the fetch; all under
-    /// one lock.
+impl<S: Shelf, F: Clone> Inner<S, F> {
+    /// Finds the kept value, or a remembered failure, or the flight in progress, or claims
+    /// the fetch; all under one lock.
     fn look_up(self: &Arc<Self>, key: &str) -> Look<S, F> {
         let mut state = self.lock();
         if let Some(value) = state.shelf.get(key) {
             self.hits.fetch_add(1, Relaxed);
             return Look::Hit(value);
+        }
+        if let Some(err) = state.failures.get(key) {
+            self.hits.fetch_add(1, Relaxed);
+            return Look::Failed(err);
         }
         self.misses.fetch_add(1, Relaxed);
         if let Some(flight) = state.in_flight.get(key) {
@@ -198,7 +244,9 @@ impl<S: Shelf, F> Inner<S, F> {
             settled: false,
         })
     }
+}
 
+impl<S: Shelf, F> Inner<S, F> {
     /// A poisoned lock is still consistent (every update is a few map operations), so it
     /// is used as it is rather than failing every later lookup.
     fn lock(&self) -> MutexGuard<'_, State<S, F>> {
@@ -215,14 +263,21 @@ struct Claim<S: Shelf, F> {
     settled: bool,
 }
 
-impl<S: Shelf, F> Claim<S, F> {
-    /// Keeps a value and forgets the flight under one lock (so no caller finds neither
-    /// and fetches again), then wakes the waiters.
+impl<S: Shelf, F: Clone> Claim<S, F> {
+    /// Keeps a value (or remembers a failure) and forgets the flight under one lock (so no
+    /// caller finds neither and fetches again), then wakes the waiters.
     fn settle(mut self, landed: Landed<S::Value, F>) {
-        self.land(landed);
+        let failed = match &landed {
+            Landed::Failed(err) => Some(err.clone()),
+            _ => None,
+        };
+        self.land(landed, failed);
     }
+}
 
-    fn land(&mut self, landed: Landed<S::Value, F>) {
+impl<S: Shelf, F> Claim<S, F> {
+    /// Lands the flight; `remember` is the failure to answer again for a while, if any.
+    fn land(&mut self, landed: Landed<S::Value, F>, remember: Option<F>) {
         {
             let mut state = self.inner.lock();
             if let Landed::Done(value) = &landed {
@@ -230,6 +285,9 @@ impl<S: Shelf, F> Claim<S, F> {
                     .bytes_fetched
                     .fetch_add(S::weight(value), Relaxed);
                 state.shelf.put(&self.key, value);
+            }
+            if let Some(err) = remember {
+                state.failures.remember(&self.key, err);
             }
             state.in_flight.remove(&self.key);
         }
@@ -241,7 +299,7 @@ impl<S: Shelf, F> Claim<S, F> {
 impl<S: Shelf, F> Drop for Claim<S, F> {
     fn drop(&mut self) {
         if !self.settled {
-            self.land(Landed::Retry);
+            self.land(Landed::Retry, None);
         }
     }
 }

@@ -12,8 +12,8 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// An in-memory single-flight LRU of `V`.
-pub type FlightCache<V> = SingleFlight<Memory<V>>;
+/// An in-memory single-flight LRU of `V`, whose fetches fail with `E`.
+pub type FlightCache<V, E = std::convert::Infallible> = SingleFlight<Memory<V>, E>;
 
 /// The shelf of a [`FlightCache`]: at most `capacity` values, each trusted for `ttl`.
 pub struct Memory<V> {
@@ -21,7 +21,7 @@ pub struct Memory<V> {
     ttl: Option<Duration>,
 }
 
-impl<V: Clone + Send + Sync + 'static> FlightCache<V> {
+impl<V: Clone + Send + Sync + 'static, E: Clone + Send + Sync + 'static> FlightCache<V, E> {
     /// At most `capacity` entries, each trusted for `ttl` (forever with `None`).
     pub fn new(capacity: usize, ttl: Option<Duration>) -> Self {
         let capacity = NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
@@ -49,6 +49,10 @@ impl<V: Clone + Send + Sync + 'static> Shelf for Memory<V> {
             .put(Arc::clone(key), (Instant::now(), value.clone()));
     }
 
+    fn forget(&mut self, key: &str) {
+        self.entries.pop(key);
+    }
+
     fn held(&self) -> (u64, u64) {
         (self.entries.len() as u64, 0)
     }
@@ -59,54 +63,74 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    #[tokio::test]
-    async fn concurrent_misses_share_one_fetch() {
-        let cache = Arc::new(FlightCache::<u32>::new(8, None));
+    /// `n` concurrent lookups of one key whose fetch counts itself, waits a little (so
+    /// the others join it) and answers `answer`; their results, and the fetches made.
+    async fn concurrent(
+        n: usize,
+        answer: Result<u32, &'static str>,
+    ) -> (Vec<Result<u32, &'static str>>, usize) {
+        let cache = Arc::new(FlightCache::<u32, &str>::new(8, None));
         let fetches = Arc::new(AtomicUsize::new(0));
         let mut tasks = Vec::new();
-        for _ in 0..32 {
+        for _ in 0..n {
             let (cache, fetches) = (Arc::clone(&cache), Arc::clone(&fetches));
             tasks.push(tokio::spawn(async move {
                 cache
                     .get_or_fetch("k", || async {
                         fetches.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(20)).await;
-                        Ok::<_, ()>(7)
+                        answer
                     })
                     .await
             }));
         }
+        let mut results = Vec::new();
         for task in tasks {
-            assert_eq!(task.await.unwrap(), Ok(7));
+            results.push(task.await.unwrap());
         }
-        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        (results, fetches.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_share_one_fetch() {
+        let (results, fetches) = concurrent(32, Ok(7)).await;
+        assert!(results.iter().all(|r| *r == Ok(7)));
+        assert_eq!(fetches, 1);
+    }
+
+    /// A failing leader fails its waiters too, instead of each retrying in turn.
+    #[tokio::test]
+    async fn waiters_share_the_leaders_failure() {
+        let (results, fetches) = concurrent(8, Err("down")).await;
+        assert!(results.iter().all(|r| *r == Err("down")));
+        assert_eq!(fetches, 1);
     }
 
     #[tokio::test]
     async fn errors_are_not_cached_and_entries_expire() {
-        let cache = FlightCache::<u32>::new(8, Some(Duration::from_millis(30)));
+        let cache = FlightCache::<u32, &str>::new(8, Some(Duration::from_millis(30)));
         assert_eq!(
             cache.get_or_fetch("k", || async { Err("down") }).await,
             Err("down")
         );
         assert_eq!(
-            cache.get_or_fetch("k", || async { Ok::<_, ()>(1) }).await,
+            cache.get_or_fetch("k", || async { Ok::<_, &str>(1) }).await,
             Ok(1)
         );
         assert_eq!(
-            cache.get_or_fetch("k", || async { Ok::<_, ()>(2) }).await,
+            cache.get_or_fetch("k", || async { Ok::<_, &str>(2) }).await,
             Ok(1)
         );
         tokio::time::sleep(Duration::from_millis(40)).await;
         assert_eq!(
-            cache.get_or_fetch("k", || async { Ok::<_, ()>(3) }).await,
+            cache.get_or_fetch("k", || async { Ok::<_, &str>(3) }).await,
             Ok(3)
         );
     }
 
     #[tokio::test]
     async fn capacity_bounds_the_entries() {
-        let cache = FlightCache::<u32>::new(2, None);
+        let cache = FlightCache::<u32, ()>::new(2, None);
         for (i, key) in ["a", "b", "c"].iter().enumerate() {
             let _ = cache
                 .get_or_fetch(key, || async { Ok::<_, ()>(i as u32) })
@@ -120,7 +144,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_cancelled_fetch_passes_to_a_waiter_and_stats_count_it() {
-        let cache = Arc::new(FlightCache::<u32>::new(8, None));
+        let cache = Arc::new(FlightCache::<u32, ()>::new(8, None));
         let first = {
             let cache = Arc::clone(&cache);
             tokio::spawn(async move {
@@ -156,5 +180,23 @@ mod tests {
             ),
             (1, 3, 1, 2, 1)
         );
+    }
+
+    #[tokio::test]
+    async fn failures_are_remembered_for_a_while_and_forgotten_on_demand() {
+        let cache =
+            FlightCache::<u32, &str>::new(8, None).remember_failures(Duration::from_millis(50));
+        let down = || async { Err("down") };
+        assert_eq!(cache.get_or_fetch("k", down).await, Err("down"));
+        let up = || async { Ok(1) };
+        assert_eq!(cache.get_or_fetch("k", up).await, Err("down"));
+        assert_eq!(cache.stats().fetches, 1);
+        cache.forget("k");
+        assert_eq!(cache.get_or_fetch("k", up).await, Ok(1));
+        cache.forget("k");
+        assert_eq!(cache.get_or_fetch("k", down).await, Err("down"));
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(cache.get_or_fetch("k", up).await, Ok(1));
+        assert_eq!(cache.stats().fetches, 4);
     }
 }

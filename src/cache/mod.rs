@@ -6,9 +6,11 @@
 //!
 //! What is kept is the caller's business (a [`Shelf`]: memory bounded by count, a disk
 //! folder bounded by bytes); who fetches, who waits and what happens when a fetch fails or
-//! is abandoned is the kit's. Errors are never kept.
+//! is abandoned is the kit's. Errors are never kept as values; a cache may answer a
+//! failure again for a few seconds ([`SingleFlight::remember_failures`]).
 
 pub(crate) mod blocking;
+mod failures;
 mod flight;
 mod memory;
 

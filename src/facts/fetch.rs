@@ -6,6 +6,12 @@
 //! libtiff writes right behind it (BitsPerSample, resolutions), and keeps an 8-level
 //! pyramid walk well under 64 KiB; a bigger directory costs one more read for its tail.
 //! Reads are counted so callers can report, and tests can pin, the cost of a walk.
+//!
+//! Reads are also budgeted: an object may cost [`BASE_READS`] reads, and a format that
+//! finds more structure (a TIFF directory) allows more for each part it finds. Every
+//! bound on the parsers' own loops counts entries or segments, not reads, and a hostile
+//! file can make each of those a read (4096 directory entries whose values sit 4 KiB
+//! apart are 4096 sequential S3 GETs): the budget bounds what that costs in one place.
 
 use super::error::FactsError;
 use crate::source::Source;
@@ -18,6 +24,9 @@ pub(crate) const CHUNK: usize = 4096;
 const MAX_REQUEST: usize = 1 << 20;
 /// Windows remembered; a directory's values are near it, so a few suffice.
 const MAX_WINDOWS: usize = 8;
+/// Reads any object may cost before its structure allows more: a JPEG's marker chain
+/// behind large EXIF, XMP and ICC segments takes a handful.
+pub(crate) const BASE_READS: u32 = 16;
 
 struct Window {
     offset: u64,
@@ -36,6 +45,7 @@ pub(crate) struct Fetcher<'a> {
     len: u64,
     windows: VecDeque<Window>,
     reads: u32,
+    allowed: u32,
 }
 
 impl<'a> Fetcher<'a> {
@@ -45,6 +55,7 @@ impl<'a> Fetcher<'a> {
             len: source.len(),
             windows: VecDeque::new(),
             reads: 0,
+            allowed: BASE_READS,
         }
     }
 
@@ -56,6 +67,11 @@ impl<'a> Fetcher<'a> {
     /// Reads issued to the source so far.
     pub(crate) fn reads(&self) -> u32 {
         self.reads
+    }
+
+    /// Allows `more` reads beyond those allowed so far.
+    pub(crate) fn allow(&mut self, more: u32) {
+        self.allowed = self.allowed.saturating_add(more);
     }
 
     /// Exactly `len` bytes at `offset`, or a Corrupt error naming `what` when the object
@@ -134,8 +150,16 @@ impl<'a> Fetcher<'a> {
         Ok(&self.windows[last])
     }
 
-    /// One read of at least [`CHUNK`] bytes, clipped to the object.
+    /// One read of at least [`CHUNK`] bytes, clipped to the object, within the budget.
     fn read(&mut self, offset: u64, want: usize) -> Result<Bytes, FactsError> {
+        if self.reads >= self.allowed {
+            // Not a read error and not a parse error: a file laid out so that describing it
+            // costs more than any sane one, which this server will not serve.
+            return Err(FactsError::unsupported(format!(
+                "describing the image takes more than {} reads",
+                self.allowed
+            )));
+        }
         let room = self.len.saturating_sub(offset);
         let len = (want.max(CHUNK) as u64).min(room) as usize;
         self.reads += 1;

@@ -227,3 +227,23 @@ pub(crate) fn vips(dir: &Path, args: &[&str]) -> bool {
         }
     }
 }
+
+/// A hostile little TIFF: one directory of `entries` BitsPerSample entries whose values sit
+/// out of line, cycling over `spots` places 4 KiB apart, so no window of the fetcher ever
+/// holds the next one (about 90 KB for 4096 entries over 10 spots).
+pub(crate) fn scattered_values(entries: u16, spots: u32) -> Vec<u8> {
+    let dir_end = 8 + 2 + 12 * entries as u32 + 4;
+    let mut bytes = b"II*\0\x08\0\0\0".to_vec();
+    bytes.extend(entries.to_le_bytes());
+    for i in 0..entries as u32 {
+        let at = dir_end + (i % spots) * 4096;
+        for field in [258u16.to_le_bytes(), SHORT.to_le_bytes()] {
+            bytes.extend(field);
+        }
+        bytes.extend(3u32.to_le_bytes());
+        bytes.extend(at.to_le_bytes());
+    }
+    bytes.extend(0u32.to_le_bytes());
+    bytes.resize((dir_end + spots * 4096) as usize, 8);
+    bytes
+}

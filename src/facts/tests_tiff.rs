@@ -315,3 +315,12 @@ fn a_directory_bigger_than_a_chunk_costs_one_more_read() {
     assert_eq!(src.reads(), 2);
     assert!(src.bytes_read() < 2 * 4096 + 1024);
 }
+
+#[test]
+fn a_directory_of_scattered_values_fails_within_its_read_budget() {
+    let src = CountingSource::new(super::testkit::scattered_values(4096, 10));
+    assert!(src.len() < 100_000);
+    let err = read_facts(&src).unwrap_err();
+    assert_eq!(err.kind(), FactsErrorKind::Unsupported, "{err}");
+    assert!(src.reads() <= 32, "{} reads", src.reads());
+}

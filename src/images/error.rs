@@ -22,10 +22,12 @@ pub enum ErrorKind {
 }
 
 /// A failed info or render: a kind for the caller, a detail for the log.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ImageError {
     pub kind: ErrorKind,
     pub detail: String,
+    /// The object changed under the request (see [`ImageError::object_replaced`]).
+    replaced: bool,
 }
 
 impl ImageError {
@@ -33,6 +35,29 @@ impl ImageError {
         ImageError {
             kind,
             detail: detail.into(),
+            replaced: false,
+        }
+    }
+
+    /// True when the object was replaced while the request read it: the core has dropped
+    /// what it knew of the old version, so asking once more reads the new one. Its kind is
+    /// `Unavailable`, the answer if asking again meets yet another version.
+    pub fn object_replaced(&self) -> bool {
+        self.replaced
+    }
+
+    fn from_source_kind(kind: SourceErrorKind, detail: String) -> Self {
+        let mapped = match kind {
+            SourceErrorKind::NotFound => ErrorKind::NotFound,
+            SourceErrorKind::Forbidden => ErrorKind::Forbidden,
+            SourceErrorKind::Unavailable | SourceErrorKind::Replaced => ErrorKind::Unavailable,
+            // Fetching it whole is the only way this server can read it, and it never will.
+            SourceErrorKind::TooLarge => ErrorKind::NotImplemented,
+            SourceErrorKind::Other => ErrorKind::Internal,
+        };
+        ImageError {
+            replaced: kind == SourceErrorKind::Replaced,
+            ..ImageError::new(mapped, detail)
         }
     }
 }
@@ -58,17 +83,19 @@ impl From<IiifError> for ImageError {
 
 impl From<SourceError> for ImageError {
     fn from(err: SourceError) -> Self {
-        ImageError::new(source_kind(err.kind()), err.detail())
+        ImageError::from_source_kind(err.kind(), err.detail().to_owned())
     }
 }
 
 impl From<FactsError> for ImageError {
     fn from(err: FactsError) -> Self {
-        let kind = match err.source_error() {
-            Some(source) => source_kind(source.kind()),
-            // A file we cannot read as an image is the operator's problem, not the client's.
-            None if err.kind() == FactsErrorKind::Unsupported => ErrorKind::NotImplemented,
-            None => ErrorKind::Internal,
+        if let Some(source) = err.source_error() {
+            return ImageError::from_source_kind(source.kind(), err.to_string());
+        }
+        // A file we cannot read as an image is the operator's problem, not the client's.
+        let kind = match err.kind() {
+            FactsErrorKind::Unsupported => ErrorKind::NotImplemented,
+            _ => ErrorKind::Internal,
         };
         ImageError::new(kind, err.to_string())
     }
@@ -76,20 +103,9 @@ impl From<FactsError> for ImageError {
 
 impl From<RenderError> for ImageError {
     fn from(err: RenderError) -> Self {
-        let kind = match err.kind() {
-            RenderErrorKind::Source(kind) => source_kind(kind),
-            _ => ErrorKind::Internal,
-        };
-        ImageError::new(kind, err.to_string())
-    }
-}
-
-/// Maps a source failure kind to an image failure kind.
-fn source_kind(kind: SourceErrorKind) -> ErrorKind {
-    match kind {
-        SourceErrorKind::NotFound => ErrorKind::NotFound,
-        SourceErrorKind::Forbidden => ErrorKind::Forbidden,
-        SourceErrorKind::Unavailable => ErrorKind::Unavailable,
-        SourceErrorKind::Other => ErrorKind::Internal,
+        match err.kind() {
+            RenderErrorKind::Source(kind) => ImageError::from_source_kind(kind, err.to_string()),
+            _ => ImageError::new(ErrorKind::Internal, err.to_string()),
+        }
     }
 }

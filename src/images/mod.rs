@@ -11,6 +11,7 @@
 mod deadline;
 mod error;
 mod render;
+mod replaced;
 mod resolve;
 mod store;
 mod traffic;
@@ -48,10 +49,13 @@ impl Images {
         crate::render::init(slots).map_err(|e| format!("libvips: {e}"))?;
         let renderer = Renderer::new(OpenedImageCache::new(config.opened_images))
             .map_err(|e| format!("libvips: {e}"))?;
+        let renderer = Arc::new(renderer);
+        store.on_release(replaced::release_hook(&renderer));
         Ok(Images {
             store,
-            facts: FactsCache::new(config.info_cache_entries, None),
-            renderer: Arc::new(renderer),
+            facts: FactsCache::new(config.info_cache_entries, None)
+                .remember_failures(config.failure_cache_ttl()),
+            renderer,
             slots: Arc::new(Semaphore::new(slots)),
             queue_timeout: config.queue_timeout(),
             limits: Limits {
@@ -76,7 +80,8 @@ impl Images {
     /// HEAD, no byte read), else from its bytes. Either way the same facts, so one image
     /// has one info.json wherever its facts came from.
     pub async fn info(&self, identifier: &str) -> Result<ImageFacts, ImageError> {
-        resolve::info_facts(&*self.store, &self.facts, identifier).await
+        self.once_more_if_replaced(|| resolve::info_facts(self, identifier))
+            .await
     }
 
     /// Every counter and cache of the core at this moment, for the request log line.

@@ -47,7 +47,9 @@ impl Images {
         version: Version,
         request: &ImageRequest,
     ) -> Result<Prepared, ImageError> {
-        let image = resolve::resolve(&*self.store, &self.facts, identifier).await?;
+        let image = self
+            .once_more_if_replaced(|| resolve::resolve(self, identifier))
+            .await?;
         let plan = plan(request, version, &image.facts, &self.limits)?;
         let canonical = canonical_request(&plan, version, &image.facts, &self.limits);
         Ok(Prepared {
@@ -59,12 +61,26 @@ impl Images {
 
     /// Renders a prepared request; returns the encoded image and the time the render
     /// itself took (slot wait excluded).
+    ///
+    /// When the object was replaced while it was read, what was known of it is dropped
+    /// and the error says so ([`ImageError::object_replaced`]): preparing the request again
+    /// reads the new version.
     pub async fn render(
         &self,
         prepared: Prepared,
         deadline: Option<Deadline>,
     ) -> Result<(Rendered, Duration), ImageError> {
         let Prepared { image, plan, .. } = prepared;
+        let rendered = self.render_image(&image, plan, deadline).await;
+        rendered.inspect_err(|err| self.forget_if_replaced(err, &image.opened))
+    }
+
+    async fn render_image(
+        &self,
+        image: &Resolved,
+        plan: Plan,
+        deadline: Option<Deadline>,
+    ) -> Result<(Rendered, Duration), ImageError> {
         let spec = image
             .info
             .open_spec(image.page, plan.level)

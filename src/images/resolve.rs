@@ -13,10 +13,11 @@
 //! TIFF, the same syntax Cantaloupe's meta-identifiers use. Pyramid levels are not pages.
 
 use super::error::{ErrorKind, ImageError};
+use super::Images;
 use crate::cache::FlightCache;
 use crate::facts::{read_facts, ImageInfo};
 use crate::iiif::{Dimensions, ImageFacts};
-use crate::source::{MetaFacts, Opened, Store};
+use crate::source::{MetaFacts, Opened};
 use std::sync::Arc;
 
 /// One image, ready to plan and render.
@@ -30,50 +31,47 @@ pub(crate) struct Resolved {
 
 /// Facts per object version (keyed by identity, which changes with the bytes), with
 /// concurrent first requests sharing one walk.
-pub(crate) type FactsCache = FlightCache<Arc<ImageInfo>>;
+pub(crate) type FactsCache = FlightCache<Arc<ImageInfo>, ImageError>;
 
 /// Facts for info.json: from the object's metadata when it has all of them (first page
 /// only; other pages may differ in size), else from its bytes.
 pub(crate) async fn info_facts(
-    store: &dyn Store,
-    cache: &FactsCache,
+    images: &Images,
     identifier: &str,
 ) -> Result<ImageFacts, ImageError> {
     let (name, page) = split_page(identifier)?;
-    let opened = store.open(name).await?;
+    let opened = images.store.open(name).await?;
     if let (0, Some(facts)) = (page, opened.meta().as_ref().and_then(facts_from_meta)) {
         return Ok(facts);
     }
-    let resolved = resolve_opened(cache, identifier, opened, page).await?;
+    let resolved = resolve_opened(images, identifier, opened, page).await?;
     Ok(resolved.facts)
 }
 
 /// Opens an identifier's object and returns its facts for the addressed page.
-pub(crate) async fn resolve(
-    store: &dyn Store,
-    cache: &FactsCache,
-    identifier: &str,
-) -> Result<Resolved, ImageError> {
+pub(crate) async fn resolve(images: &Images, identifier: &str) -> Result<Resolved, ImageError> {
     let (name, page) = split_page(identifier)?;
-    let opened = store.open(name).await?;
-    resolve_opened(cache, identifier, opened, page).await
+    let opened = images.store.open(name).await?;
+    resolve_opened(images, identifier, opened, page).await
 }
 
 async fn resolve_opened(
-    cache: &FactsCache,
+    images: &Images,
     identifier: &str,
     opened: Opened,
     page: u32,
 ) -> Result<Resolved, ImageError> {
     let reader = Arc::clone(&opened.walker);
-    let info = cache
+    let walked = images
+        .facts
         .get_or_fetch(opened.source.identity(), || async move {
             let info = tokio::task::spawn_blocking(move || read_facts(&*reader))
                 .await
                 .map_err(|e| ImageError::new(ErrorKind::Internal, e.to_string()))??;
             Ok::<_, ImageError>(Arc::new(info))
         })
-        .await?;
+        .await;
+    let info = walked.inspect_err(|err| images.forget_if_replaced(err, &opened))?;
     let facts = info.facts(page).ok_or_else(|| {
         ImageError::new(
             ErrorKind::NotFound,

@@ -31,11 +31,13 @@ pub fn bucket_store(s3: S3Store, config: &Config) -> std::io::Result<Arc<dyn Sto
         key_template: config.key_template.clone(),
         head_entries: config.info_cache_entries,
         head_ttl: config.info_cache_ttl(),
+        failure_ttl: config.failure_cache_ttl(),
         disk_parent: config
             .disk_cache_dir
             .clone()
             .unwrap_or_else(std::env::temp_dir),
         disk_bytes: config.disk_cache_bytes,
+        downloads: config.download_concurrency.into(),
     };
     Ok(Arc::new(BucketStore::new(s3, settings)?))
 }

@@ -18,16 +18,26 @@ pub(crate) async fn respond(
     request: &ImageRequest,
     stats: &mut RequestStats,
 ) -> Result<Response<Bytes>, ServiceError> {
-    let prepared = app.images.prepare(identifier, version, request).await?;
-    let canonical = prepared.canonical().to_string();
-    let page = prepared.page().to_string();
-    let tag = etag(&[prepared.identity(), version.as_str(), &page, &canonical]);
-    if matches_if_none_match(req.headers(), &tag) {
-        return Ok(app.policy.not_modified(&tag));
-    }
-
     let deadline = req.extensions().get::<Deadline>().copied();
-    let (rendered, took) = app.images.render(prepared, deadline).await?;
+    // Once more when the object turned out replaced mid-render: the core has forgotten the
+    // old version, so the second plan (and its ETag) is the new version's.
+    let mut again = true;
+    let (rendered, took, tag, canonical) = loop {
+        let prepared = app.images.prepare(identifier, version, request).await?;
+        let canonical = prepared.canonical().to_string();
+        let page = prepared.page().to_string();
+        let tag = etag(&[prepared.identity(), version.as_str(), &page, &canonical]);
+        if matches_if_none_match(req.headers(), &tag) {
+            return Ok(app.policy.not_modified(&tag));
+        }
+        match app.images.render(prepared, deadline).await {
+            Err(err) if err.object_replaced() && std::mem::take(&mut again) => continue,
+            rendered => {
+                let (rendered, took) = rendered?;
+                break (rendered, took, tag, canonical);
+            }
+        }
+    };
     stats.render_ms = Some(took.as_millis());
 
     let mut resp = app

@@ -232,6 +232,21 @@ impl BlockCache {
         }
     }
 
+    /// Drops every block of `object` (a replaced version: its key is never asked again, so
+    /// its blocks would only wait for eviction). A scan, for a rare event.
+    pub fn forget(&self, object: &str) {
+        let mut inner = self.lock();
+        let stale: Vec<BlockKey> = (inner.blocks.iter())
+            .filter(|(key, _)| &*key.object == object)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in stale {
+            if let Some(block) = inner.blocks.pop(&key) {
+                inner.resident -= block.len() as u64;
+            }
+        }
+    }
+
     /// Locks the cache state. A panic elsewhere while holding the lock cannot leave the
     /// state half-updated in a way that matters (every update is a few map operations),
     /// so a poisoned lock is used as it is rather than failing every later read.

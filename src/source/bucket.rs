@@ -6,8 +6,8 @@
 //! which changes every cache key below.
 
 use super::{
-    ObjectHead, Opened, S3Store, Source, SourceError, SourceErrorKind, Store, StoreStats,
-    WholeObjectCache,
+    ObjectHead, Opened, ReleaseHook, S3Store, Source, SourceError, SourceErrorKind, Store,
+    StoreStats, WholeObjectCache,
 };
 use crate::cache::FlightCache;
 use async_trait::async_trait;
@@ -22,9 +22,13 @@ pub struct BucketSettings {
     pub key_template: String,
     pub head_entries: usize,
     pub head_ttl: Duration,
+    /// How long a failed HEAD is answered again without asking S3.
+    pub failure_ttl: Duration,
     /// Directory the whole-object cache creates its own folder in.
     pub disk_parent: PathBuf,
     pub disk_bytes: u64,
+    /// Whole-object downloads running at once.
+    pub downloads: usize,
 }
 
 /// An S3 bucket behind the shared client, block cache and whole-object disk cache.
@@ -32,7 +36,7 @@ pub struct BucketStore {
     s3: S3Store,
     bucket: String,
     template: String,
-    heads: FlightCache<ObjectHead>,
+    heads: FlightCache<ObjectHead, SourceError>,
     whole: WholeObjectCache,
 }
 
@@ -42,8 +46,13 @@ impl BucketStore {
             s3,
             bucket: settings.bucket,
             template: key_template(&settings.key_template),
-            heads: FlightCache::new(settings.head_entries, Some(settings.head_ttl)),
-            whole: WholeObjectCache::new(&settings.disk_parent, settings.disk_bytes)?,
+            heads: FlightCache::new(settings.head_entries, Some(settings.head_ttl))
+                .remember_failures(settings.failure_ttl),
+            whole: WholeObjectCache::new(
+                &settings.disk_parent,
+                settings.disk_bytes,
+                settings.downloads,
+            )?,
         })
     }
 
@@ -79,6 +88,21 @@ impl Store for BucketStore {
             Some(head) => Ok(Arc::new(self.s3.open_whole(head, &self.whole).await?)),
             None => Ok(Arc::clone(&opened.source)),
         }
+    }
+
+    /// Its HEAD (keyed by the object key), its blocks and its whole copy (keyed by the
+    /// version's identity).
+    fn forget(&self, opened: &Opened) {
+        if let Some(head) = &opened.head {
+            self.heads.forget(&head.key);
+        }
+        let identity = opened.source.identity();
+        self.s3.cache().forget(identity);
+        self.whole.forget(identity);
+    }
+
+    fn on_release(&self, hook: ReleaseHook) {
+        self.whole.on_release(hook);
     }
 
     /// A bucket may hold millions of objects; the index page is a local convenience, so

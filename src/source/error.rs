@@ -11,6 +11,11 @@ pub enum SourceErrorKind {
     Forbidden,
     /// The store is throttling, timing out or failing; worth retrying later (503).
     Unavailable,
+    /// The object was replaced since its HEAD (an `If-Match` GET answered 412): what was
+    /// learned of the old version must be dropped and the request asked again.
+    Replaced,
+    /// The object must be fetched whole and can never fit this server's disk budget.
+    TooLarge,
     /// Anything else: an I/O error, a malformed answer (500).
     Other,
 }
@@ -52,6 +57,10 @@ impl From<std::io::Error> for SourceError {
         let kind = match err.kind() {
             std::io::ErrorKind::NotFound => SourceErrorKind::NotFound,
             std::io::ErrorKind::PermissionDenied => SourceErrorKind::Forbidden,
+            // A full disk (the whole-object cache's) frees up as files are evicted.
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                SourceErrorKind::Unavailable
+            }
             _ => SourceErrorKind::Other,
         };
         SourceError::new(kind, err.to_string())

@@ -29,7 +29,7 @@ pub use meta::{format_levels, metadata_dimensions, MetaFacts};
 pub use s3::{S3Source, TransferStats};
 pub use s3_store::{ObjectHead, S3Credentials, S3Settings, S3Store};
 pub use store::{Opened, Store, StoreStats};
-pub use whole_cache::{CachedObject, WholeObjectCache};
+pub use whole_cache::{CachedObject, Chunks, ReleaseHook, WholeObjectCache};
 
 use bytes::Bytes;
 

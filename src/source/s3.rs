@@ -18,7 +18,10 @@
 
 use super::s3_error::from_sdk;
 use super::s3_store::ObjectHead;
-use super::{BlockCache, Source, SourceError, SourceErrorKind};
+use super::{BlockCache, Chunks, Source, SourceError, SourceErrorKind};
+use async_trait::async_trait;
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -43,6 +46,11 @@ pub(crate) struct TransferCounters {
 impl TransferCounters {
     pub(crate) fn add_request(&self, bytes: u64) {
         self.requests.fetch_add(1, Relaxed);
+        self.bytes.fetch_add(bytes, Relaxed);
+    }
+
+    /// Body bytes of a request already counted, as they stream in.
+    pub(crate) fn add_bytes(&self, bytes: u64) {
         self.bytes.fetch_add(bytes, Relaxed);
     }
 
@@ -157,6 +165,24 @@ pub(crate) async fn get_object(
     etag: Option<&str>,
     range: Option<(u64, u64)>,
 ) -> Result<Bytes, SourceError> {
+    let (output, what) = send_get(client, bucket, key, etag, range).await?;
+    // A body cut off mid-transfer is a network failure like any other: retry later.
+    let body = output
+        .body
+        .collect()
+        .await
+        .map_err(|e| body_error(&what, e))?;
+    Ok(body.into_bytes())
+}
+
+/// Sends the GET; the answer's body is still to be read. Returns what it asked, for logs.
+pub(crate) async fn send_get(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    etag: Option<&str>,
+    range: Option<(u64, u64)>,
+) -> Result<(GetObjectOutput, String), SourceError> {
     let what = match range {
         Some((start, end)) => format!("GET s3://{bucket}/{key} bytes {start}..{end}"),
         None => format!("GET s3://{bucket}/{key}"),
@@ -169,11 +195,32 @@ pub(crate) async fn get_object(
         request = request.if_match(etag);
     }
     let output = request.send().await.map_err(|e| from_sdk(e, &what))?;
-    // A body cut off mid-transfer is a network failure like any other: retry later.
-    let body = output.body.collect().await.map_err(|e| {
-        SourceError::new(SourceErrorKind::Unavailable, format!("{what}: body: {e}"))
-    })?;
-    Ok(body.into_bytes())
+    Ok((output, what))
+}
+
+fn body_error(what: &str, err: impl std::fmt::Display) -> SourceError {
+    SourceError::new(SourceErrorKind::Unavailable, format!("{what}: body: {err}"))
+}
+
+/// A GET's body as it arrives, counted into the store's transfer counters.
+pub(crate) struct S3Body {
+    pub(crate) body: ByteStream,
+    pub(crate) what: String,
+    pub(crate) counters: Arc<TransferCounters>,
+}
+
+#[async_trait]
+impl Chunks for S3Body {
+    async fn next(&mut self) -> Option<Result<Bytes, SourceError>> {
+        let chunk = self.body.next().await?;
+        Some(match chunk {
+            Ok(bytes) => {
+                self.counters.add_bytes(bytes.len() as u64);
+                Ok(bytes)
+            }
+            Err(err) => Err(body_error(&self.what, err)),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -34,6 +34,8 @@ pub(crate) fn classify(status: Option<u16>, code: Option<&str>) -> SourceErrorKi
     match code {
         Some("NoSuchKey" | "NoSuchBucket" | "NotFound" | "NoSuchVersion") => return NotFound,
         Some("AccessDenied" | "Forbidden" | "AllAccessDisabled") => return Forbidden,
+        // Only our `If-Match` GETs carry a precondition: the ETag we HEADed is gone.
+        Some("PreconditionFailed") => return Replaced,
         // A 403 for bad or expired credentials is our misconfiguration, not the client's
         // lack of rights: a 500 makes an operator look, a 403 would make users give up.
         Some("InvalidAccessKeyId" | "SignatureDoesNotMatch" | "ExpiredToken" | "InvalidToken") => {
@@ -54,6 +56,7 @@ pub(crate) fn classify(status: Option<u16>, code: Option<&str>) -> SourceErrorKi
     match status {
         Some(404) => NotFound,
         Some(403) => Forbidden,
+        Some(412) => Replaced,
         Some(429 | 500..=599) => Unavailable,
         _ => Other,
     }
@@ -79,7 +82,8 @@ mod tests {
             (Some(500), Some("InternalError"), Unavailable),
             (Some(429), None, Unavailable),
             (Some(400), Some("RequestTimeout"), Unavailable),
-            (Some(412), Some("PreconditionFailed"), Other),
+            (Some(412), Some("PreconditionFailed"), Replaced),
+            (Some(412), None, Replaced),
             (Some(416), Some("InvalidRange"), Other),
             (None, None, Other),
         ];

@@ -1,5 +1,5 @@
 //! The one S3 client of the process and what is asked of it directly: HEAD for an object's
-//! facts, `open` for a range-reading [`S3Source`], and `get_whole` for formats that must be
+//! facts, `open` for a range-reading [`S3Source`], and `open_whole` for formats that must be
 //! read whole.
 //!
 //! The client is built once at start (a client per request, as serverless-iiif does, pays
@@ -8,9 +8,9 @@
 //! static keys for tests and S3-compatible servers; with static keys nothing else is
 //! consulted, so no profile file is read and no instance-metadata address is contacted.
 
-use super::s3::{get_object, identity, S3Source, TransferCounters, TransferStats};
+use super::s3::{identity, send_get, S3Body, S3Source, TransferCounters, TransferStats};
 use super::s3_error::from_sdk;
-use super::{BlockCache, CachedObject, SourceError, SourceErrorKind, WholeObjectCache};
+use super::{BlockCache, CachedObject, Chunks, SourceError, SourceErrorKind, WholeObjectCache};
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
@@ -18,7 +18,6 @@ use aws_sdk_s3::config::{
 };
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::Client;
-use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -199,35 +198,43 @@ impl S3Store {
         )
     }
 
-    /// The whole object in one GET, for formats that cannot be range-read (JPEG, JPEG 2000,
-    /// untiled TIFF). With `etag` the GET is conditional, so a replaced object fails rather
-    /// than mixing versions.
-    pub async fn get_whole(
-        &self,
-        bucket: &str,
-        key: &str,
-        etag: Option<&str>,
-    ) -> Result<Bytes, SourceError> {
-        let bytes = get_object(&self.client, bucket, key, etag, None).await?;
-        self.counters.add_request(bytes.len() as u64);
-        Ok(bytes)
-    }
-
     /// The whole object `head` describes, from the local disk cache, downloaded (once, however
-    /// many requests ask at the same time) if it is not there yet.
+    /// many requests ask at the same time) if it is not there yet. The download is one
+    /// GET, conditional on the HEAD's ETag so a replaced object fails rather than mixing
+    /// versions, streamed to disk as it arrives.
     pub async fn open_whole(
         &self,
         head: &ObjectHead,
         cache: &WholeObjectCache,
     ) -> Result<CachedObject, SourceError> {
-        let (store, bucket, key, etag) = (
-            self.clone(),
-            head.bucket.clone(),
-            head.key.clone(),
-            head.etag.clone(),
-        );
-        let download = async move { store.get_whole(&bucket, &key, etag.as_deref()).await };
-        cache.get(&identity(head), download).await
+        let (store, head_owned) = (self.clone(), head.clone());
+        let download = async move { store.get_body(&head_owned).await };
+        cache
+            .get(&identity(head), head.content_length, download)
+            .await
+    }
+
+    /// Sends the whole-object GET and hands back its body still to be read.
+    async fn get_body(&self, head: &ObjectHead) -> Result<Box<dyn Chunks>, SourceError> {
+        let etag = head.etag.as_deref();
+        let (output, what) = send_get(&self.client, &head.bucket, &head.key, etag, None).await?;
+        self.counters.add_request(0);
+        let announced = output.content_length().and_then(|n| u64::try_from(n).ok());
+        if announced.is_some_and(|n| n != head.content_length) {
+            // Without an ETag (some S3-compatible servers) a new size is how a new version shows.
+            return Err(SourceError::new(
+                SourceErrorKind::Replaced,
+                format!(
+                    "{what}: {announced:?} bytes, HEAD said {}",
+                    head.content_length
+                ),
+            ));
+        }
+        Ok(Box::new(S3Body {
+            body: output.body,
+            what,
+            counters: Arc::clone(&self.counters),
+        }))
     }
 }
 

@@ -7,8 +7,8 @@
 //! of store is one more implementation here, not another `match` in the service.
 
 use super::{
-    metadata_dimensions, FileStore, MetaFacts, ObjectHead, Source, SourceError, SourceErrorKind,
-    TransferStats, IMAGE_EXTENSIONS,
+    metadata_dimensions, FileStore, MetaFacts, ObjectHead, ReleaseHook, Source, SourceError,
+    SourceErrorKind, TransferStats, IMAGE_EXTENSIONS,
 };
 use crate::cache::CacheStats;
 use async_trait::async_trait;
@@ -27,6 +27,15 @@ pub trait Store: Send + Sync {
     /// A source holding the whole object locally, for formats libvips cannot read by
     /// ranges efficiently (JPEG, PNG, JPEG 2000, strip TIFF); a local object already is.
     async fn whole(&self, opened: &Opened) -> Result<Arc<dyn Source>, SourceError>;
+
+    /// Drops everything the store keeps of the object's version `opened` names (its HEAD,
+    /// blocks, whole copy), after a read found the object replaced; nothing for a store
+    /// that keeps nothing.
+    fn forget(&self, _opened: &Opened) {}
+
+    /// Asks `hook` to close its handles on objects the store evicts or forgets from its
+    /// disk (their space is freed only then); nothing for a store without one.
+    fn on_release(&self, _hook: ReleaseHook) {}
 
     /// Names of the images the store can list (sorted, at most a few hundred), for the
     /// index page; empty when the store does not list.

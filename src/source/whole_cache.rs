@@ -2,28 +2,52 @@
 //! (JPEG, JPEG 2000, untiled TIFF): each object version is downloaded once, kept as a file,
 //! and read back through the same [`Source`] contract as everything else.
 //!
-//! - **Bounded by bytes, least recently used out first.** A disk cache with no limit fills
-//!   the disk (Lambda's /tmp is small). An object larger than the whole budget is still
-//!   served, from a file that is unlinked at once.
+//! - **Bounded by bytes, before the download.** The size is known from the HEAD, so room is
+//!   made first (least recently used files out) and reserved while the body streams to
+//!   disk chunk by chunk; it never passes through memory whole. An object larger than the
+//!   whole budget is refused at once ([`SourceErrorKind::TooLarge`]); one that does not fit
+//!   now (other downloads hold the room, the disk itself is full) waits for nothing and is
+//!   `Unavailable`. Any failure (a body cut short or too long, a write error) removes the
+//!   partial file, so the folder holds nothing but counted files.
+//! - **Downloads are few.** At most `downloads` run at once; the others wait their turn
+//!   before they start, holding neither room nor a connection.
 //! - **One download per object at a time.** Concurrent first requests join one download
 //!   (the kit's [`SingleFlight::get_or_spawn`]): it runs as its own task, so a request that
 //!   gives up (a deadline, a closed connection) does not cancel it for the others, and it
 //!   always settles its waiters. Errors reach every waiter and are not cached.
 //! - **Handles, not paths.** Callers get an open file, so evicting (unlinking) an entry never
-//!   breaks a render in progress; the space is freed when the last reader closes it.
+//!   breaks a render in progress. An evicted file still open still takes disk space, so its
+//!   bytes stay counted until the last handle closes, and the cache asks whoever keeps
+//!   handles (the opened-image cache, through [`WholeObjectCache::on_release`]) to let go.
 //! - **Its own folder.** The cache makes a fresh subfolder of the folder it is given and
 //!   touches nothing else, so a misconfigured path cannot make it delete foreign files. The
 //!   subfolder is removed when the cache is dropped.
 
+mod disk;
+mod part;
+
 use super::{Source, SourceError, SourceErrorKind};
-use crate::cache::{CacheStats, Shelf, SingleFlight};
+use crate::cache::{CacheStats, SingleFlight};
+use async_trait::async_trait;
 use bytes::Bytes;
-use lru::LruCache;
+use disk::Disk;
 use std::fs::File;
 use std::future::Future;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Told the identity of each evicted or forgotten object, so a holder of its open files
+/// can close them and the disk space is really freed.
+pub type ReleaseHook = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The body of a whole-object download, chunk by chunk as it arrives.
+#[async_trait]
+pub trait Chunks: Send {
+    /// The next chunk, or `None` at the end of the body.
+    async fn next(&mut self) -> Option<Result<Bytes, SourceError>>;
+}
 
 /// A whole object held in a local file; readable at any offset from any thread.
 #[derive(Clone, Debug)]
@@ -53,33 +77,24 @@ impl Source for CachedObject {
 /// A bounded disk cache of whole objects with one download per object at a time.
 pub struct WholeObjectCache {
     dir: PathBuf,
-    flights: SingleFlight<Disk, SourceError>,
-}
-
-/// The kept files, least recently used first out, and the folder that holds them.
-struct Disk {
-    dir: PathBuf,
     capacity: u64,
-    files: LruCache<Arc<str>, (PathBuf, u64)>,
-    resident: u64,
+    flights: SingleFlight<Disk, SourceError>,
+    downloads: Arc<Semaphore>,
 }
 
 impl WholeObjectCache {
-    /// A cache of at most `capacity_bytes` in a new subfolder of `parent` (e.g. /tmp).
-    pub fn new(parent: &Path, capacity_bytes: u64) -> std::io::Result<Self> {
+    /// A cache of at most `capacity_bytes` in a new subfolder of `parent` (e.g. /tmp),
+    /// running at most `downloads` downloads at once.
+    pub fn new(parent: &Path, capacity_bytes: u64, downloads: usize) -> std::io::Result<Self> {
         let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
         let nanos = stamp.unwrap_or_default().as_nanos();
         let dir = parent.join(format!("tessera-whole-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        let disk = Disk {
-            dir: dir.clone(),
-            capacity: capacity_bytes,
-            files: LruCache::unbounded(),
-            resident: 0,
-        };
         Ok(WholeObjectCache {
+            flights: SingleFlight::with_shelf(Disk::new(dir.clone(), capacity_bytes)),
             dir,
-            flights: SingleFlight::with_shelf(disk),
+            capacity: capacity_bytes,
+            downloads: Arc::new(Semaphore::new(downloads.max(1))),
         })
     }
 
@@ -88,113 +103,83 @@ impl WholeObjectCache {
         &self.dir
     }
 
-    /// Counters in objects, except where named bytes.
+    /// Counters in objects, except where named bytes; resident bytes include evicted files
+    /// still held open.
     pub fn stats(&self) -> CacheStats {
         self.flights.stats()
     }
 
-    /// The object named `identity` (which must include its version, like an ETag), from
-    /// disk, or downloaded with `download` if there is neither a file nor a download of it
-    /// yet. Needs a tokio runtime: the download runs as a task of its own.
-    pub async fn get<F>(&self, identity: &str, download: F) -> Result<CachedObject, SourceError>
+    /// Calls `hook` with the identity of every object evicted or forgotten from now on.
+    pub fn on_release(&self, hook: ReleaseHook) {
+        self.flights.on_shelf(|disk| disk.set_release(hook));
+    }
+
+    /// Drops the file of `identity` (a replaced object's old version).
+    pub fn forget(&self, identity: &str) {
+        self.flights.forget(identity);
+    }
+
+    /// The object named `identity` (which must include its version, like an ETag) and
+    /// `len` bytes long, from disk, or downloaded with `download` if there is neither a
+    /// file nor a download of it yet. Needs a tokio runtime: the download runs as a task of
+    /// its own.
+    pub async fn get<F>(
+        &self,
+        identity: &str,
+        len: u64,
+        download: F,
+    ) -> Result<CachedObject, SourceError>
     where
-        F: Future<Output = Result<Bytes, SourceError>> + Send + 'static,
+        F: Future<Output = Result<Box<dyn Chunks>, SourceError>> + Send + 'static,
     {
-        let path = path_for(&self.dir, identity);
+        if len > self.capacity {
+            return Err(SourceError::new(
+                SourceErrorKind::TooLarge,
+                format!(
+                    "a {len}-byte object must be fetched whole and the disk cache holds {}",
+                    self.capacity
+                ),
+            ));
+        }
+        let path = disk::path_for(&self.dir, identity);
         let identity_arc: Arc<str> = identity.into();
-        let fetch = async move { keep(path, identity_arc, download.await?).await };
-        let abandoned = || {
-            // The task panicked or the runtime stopped.
-            SourceError::new(SourceErrorKind::Other, "whole-object download abandoned")
+        let (flights, downloads) = (self.flights.clone(), Arc::clone(&self.downloads));
+        let fetch = async move {
+            let _turn = downloads.acquire_owned().await.map_err(|_| abandoned())?;
+            let _room = Room::reserve(flights, len)?;
+            let file = part::write(&path, len, download.await?).await?;
+            Ok(CachedObject {
+                file: Arc::new(file),
+                len,
+                identity: identity_arc,
+            })
         };
         self.flights.get_or_spawn(identity, fetch, abandoned).await
     }
 }
 
-/// Writes a downloaded object into its file (aside, then renamed into place) and opens it.
-async fn keep(
-    path: PathBuf,
-    identity: Arc<str>,
-    bytes: Bytes,
-) -> Result<CachedObject, SourceError> {
-    let len = bytes.len() as u64;
-    let write = move || -> std::io::Result<File> {
-        let part = path.with_extension("part");
-        std::fs::write(&part, &bytes)?;
-        std::fs::rename(&part, &path)?;
-        File::open(&path)
-    };
-    let written = tokio::task::spawn_blocking(write).await;
-    let file = written.map_err(|e| SourceError::new(SourceErrorKind::Other, e.to_string()))??;
-    Ok(CachedObject {
-        file: Arc::new(file),
-        len,
-        identity,
-    })
+/// The task panicked or the runtime stopped.
+fn abandoned() -> SourceError {
+    SourceError::new(SourceErrorKind::Other, "whole-object download abandoned")
 }
 
-impl Shelf for Disk {
-    type Value = CachedObject;
+/// Disk space reserved for one download while its body streams in; given back when the
+/// download ends either way (a kept file is counted as resident by then).
+struct Room {
+    flights: SingleFlight<Disk, SourceError>,
+    len: u64,
+}
 
-    fn get(&mut self, identity: &str) -> Option<CachedObject> {
-        let (path, len) = self.files.get(identity).cloned()?;
-        // The file can only be missing if something outside removed it: forget it.
-        match File::open(&path) {
-            Ok(file) => Some(CachedObject {
-                file: Arc::new(file),
-                len,
-                identity: identity.into(),
-            }),
-            Err(_) => {
-                self.files.pop(identity);
-                self.resident -= len;
-                None
-            }
-        }
-    }
-
-    /// Keeps the file, evicting the least recently used files beyond the budget; an object
-    /// over the whole budget is served from its open handle only.
-    fn put(&mut self, identity: &Arc<str>, object: &CachedObject) {
-        let path = path_for(&self.dir, identity);
-        if object.len > self.capacity {
-            let _ = std::fs::remove_file(&path);
-            return;
-        }
-        self.resident += object.len;
-        if let Some((_, (_, old_len))) = self.files.push(Arc::clone(identity), (path, object.len)) {
-            self.resident -= old_len;
-        }
-        while self.resident > self.capacity {
-            let Some((_, (path, len))) = self.files.pop_lru() else {
-                break;
-            };
-            let _ = std::fs::remove_file(path); // open handles keep reading the old inode
-            self.resident -= len;
-        }
-    }
-
-    fn held(&self) -> (u64, u64) {
-        (self.files.len() as u64, self.resident)
-    }
-
-    fn weight(object: &CachedObject) -> u64 {
-        object.len
+impl Room {
+    fn reserve(flights: SingleFlight<Disk, SourceError>, len: u64) -> Result<Room, SourceError> {
+        flights.on_shelf(|disk| disk.reserve(len))?;
+        Ok(Room { flights, len })
     }
 }
 
-/// A file name derived from the identity: fixed length, no path characters.
-fn path_for(dir: &Path, identity: &str) -> PathBuf {
-    dir.join(format!(
-        "{}.obj",
-        blake3::hash(identity.as_bytes()).to_hex()
-    ))
-}
-
-/// The folder goes with the last holder of the shelf (a download in flight holds it too).
-impl Drop for Disk {
+impl Drop for Room {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        self.flights.on_shelf(|disk| disk.unreserve(self.len));
     }
 }
 

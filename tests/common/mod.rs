@@ -3,6 +3,7 @@
 //! over a temporary directory, driven through `service::handle` as every front door does.
 #![allow(dead_code)]
 
+pub mod proxy;
 pub mod s3;
 
 use bytes::Bytes;

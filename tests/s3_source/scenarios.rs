@@ -169,7 +169,18 @@ pub(crate) fn missing_objects_and_buckets_are_not_found(fx: &Fixture) {
         .block_on(store.head("tessera-no-such-bucket", "a.tif"))
         .unwrap_err();
     assert_eq!(err.kind(), SourceErrorKind::NotFound, "{err}");
-    let get = store.get_whole("tessera-no-such-bucket", "a.tif", None);
+    let head = ObjectHead {
+        bucket: "tessera-no-such-bucket".into(),
+        key: "a.jpg".into(),
+        content_length: 10,
+        etag: None,
+        last_modified: None,
+        content_type: None,
+        metadata: Default::default(),
+    };
+    let parent = tempfile::tempdir().unwrap();
+    let disk = WholeObjectCache::new(parent.path(), 1 << 20, 1).unwrap();
+    let get = store.open_whole(&head, &disk);
     assert_eq!(
         fx.runtime.block_on(get).unwrap_err().kind(),
         SourceErrorKind::NotFound
@@ -200,7 +211,7 @@ pub(crate) fn a_replaced_object_fails_instead_of_mixing_versions(fx: &Fixture) {
     assert_eq!(stale.read_at(0, 10).unwrap(), old.slice(0..10));
     // ...but a block not cached yet cannot come from the new one: If-Match refuses (412).
     let err = stale.read_at(2 * BLOCK, 10).unwrap_err();
-    assert_eq!(err.kind(), SourceErrorKind::Other, "{err}");
+    assert_eq!(err.kind(), SourceErrorKind::Replaced, "{err}");
     // A fresh HEAD names the new version, and its blocks are its own.
     let fresh = store.open(&fx.head(&store, "replaced.bin").unwrap());
     assert_ne!(fresh.identity(), stale.identity());
@@ -209,25 +220,28 @@ pub(crate) fn a_replaced_object_fails_instead_of_mixing_versions(fx: &Fixture) {
 
 pub(crate) fn whole_object_reads_and_unreachable_servers(fx: &Fixture) {
     let body = noise(200_000, 9);
-    let etag = fx.put("whole.jpg", &body, &[]);
+    fx.put("whole.jpg", &body, &[]);
     let store = fx.reader();
+    let head = fx.head(&store, "whole.jpg").unwrap();
+    let parent = tempfile::tempdir().unwrap();
+    let first = WholeObjectCache::new(parent.path(), 1 << 20, 1).unwrap();
     let got = fx
         .runtime
-        .block_on(store.get_whole(&fx.bucket, "whole.jpg", Some(&etag)));
-    assert_eq!(got.unwrap(), body);
+        .block_on(store.open_whole(&head, &first))
+        .unwrap();
+    assert_eq!(got.read_at(0, body.len()).unwrap(), body);
     assert_eq!(
         store.stats(),
         TransferStats {
-            requests: 1,
+            requests: 2,
             bytes: body.len() as u64
-        }
+        },
+        "a HEAD and one GET"
     );
     assert_eq!(fx.proxy.requests("GET", "/whole.jpg").len(), 1);
 
-    // Eight concurrent first requests through the disk cache: one more GET, not eight.
-    let parent = tempfile::tempdir().unwrap();
-    let disk = Arc::new(WholeObjectCache::new(parent.path(), 1 << 20).unwrap());
-    let head = fx.head(&store, "whole.jpg").unwrap();
+    // Eight concurrent first requests through another disk cache: one more GET, not eight.
+    let disk = Arc::new(WholeObjectCache::new(parent.path(), 1 << 20, 1).unwrap());
     let opens: Vec<_> = (0..8)
         .map(|_| {
             let (store, disk, head) = (store.clone(), Arc::clone(&disk), head.clone());

@@ -1,9 +1,10 @@
 //! Walks the main IFD chain and each directory's SubIFDs, with one read per directory.
 //!
-//! Files come from anyone who can write to a bucket, so the walk is bounded three ways:
+//! Files come from anyone who can write to a bucket, so the walk is bounded four ways:
 //! every directory offset is visited at most once (a cycle is an error, not a hang), the
-//! total number of directories is capped, and every offset is checked against the object
-//! length before it is read. SubIFDs are followed one level deep and through their array
+//! total number of directories is capped, every offset is checked against the object
+//! length before it is read, and each directory found allows [`READS_PER_DIRECTORY`] more
+//! reads of the fetcher's budget, so reads stay proportional to directories. SubIFDs are followed one level deep and through their array
 //! only, not through their own next-IFD links: that is how libvips (`tiffload subifd=K`)
 //! and OME-TIFF address them.
 
@@ -16,6 +17,10 @@ use std::collections::HashSet;
 /// The most directories one file may have. 4096 pages is beyond any document we serve
 /// and bounds the reads a hostile file can make us issue.
 pub(crate) const MAX_DIRECTORIES: u32 = 4096;
+/// Reads one directory may cost: its entries (two reads when they outgrow the first
+/// chunk), its SubIFD array, and the few out-of-line values facts use, which real writers
+/// put right behind the directory (one read at most) but may scatter.
+pub(crate) const READS_PER_DIRECTORY: u32 = 8;
 
 /// One directory of the main chain with its SubIFDs, in array order.
 #[derive(Clone, Debug)]
@@ -57,6 +62,7 @@ impl Walker<'_, '_> {
                 "more than {MAX_DIRECTORIES} directories"
             )));
         }
+        self.fetch.allow(READS_PER_DIRECTORY);
         read_directory(self.fetch, self.layout, offset)
     }
 }
