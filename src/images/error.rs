@@ -16,6 +16,10 @@ pub enum ErrorKind {
     NotFound,
     /// A feature or a file format the server does not offer.
     NotImplemented,
+    /// The image cannot be decoded or rendered at this size within the server's budgets
+    /// (a decompression bomb, a huge image without pyramid, an answer over the memory
+    /// for renders): not worth retrying; a pyramid TIFF or a smaller size is the remedy.
+    TooLarge,
     /// Busy, throttled upstream, or out of time: worth retrying.
     Unavailable,
     Internal,
@@ -78,6 +82,8 @@ impl From<RenderError> for ImageError {
     fn from(err: RenderError) -> Self {
         let kind = match err.kind() {
             RenderErrorKind::Source(kind) => source_kind(kind),
+            // Only an abandoned render is cancelled, and its answer is a 503 already.
+            RenderErrorKind::Cancelled => ErrorKind::Unavailable,
             _ => ErrorKind::Internal,
         };
         ImageError::new(kind, err.to_string())
