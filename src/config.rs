@@ -56,9 +56,27 @@ pub struct Config {
     #[arg(long, env = "TESSERA_BLOCK_SIZE", default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(4096..=16_777_216))]
     pub block_size: u64,
 
-    /// Memory the block cache may hold, in bytes.
-    #[arg(long, env = "TESSERA_BLOCK_CACHE_BYTES", default_value_t = 268_435_456)]
-    pub block_cache_bytes: u64,
+    /// Memory the block cache may hold, in bytes. Unset: its share of the memory budget
+    /// (a quarter); set, it is taken out of the budget before the other shares.
+    #[arg(long, env = "TESSERA_BLOCK_CACHE_BYTES")]
+    pub block_cache_bytes: Option<u64>,
+
+    /// The one memory budget, in bytes, shared by the block cache, the opened images and
+    /// the renders in flight (see `images/budget.rs`). Unset: three quarters of the
+    /// Lambda's memory size, else half the machine's (or the container's) memory.
+    #[arg(long, env = "TESSERA_MEMORY_BUDGET")]
+    pub memory_budget: Option<u64>,
+
+    /// The Lambda's memory size in MB, which the platform sets; only the default of the
+    /// memory budget reads it.
+    #[arg(long, env = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", hide = true)]
+    pub lambda_memory_mb: Option<u64>,
+
+    /// Most pixels one request may decode (a whole-object image counts its stored size, a
+    /// tiled level the tiles under the region); beyond it the answer is 501 naming the
+    /// remedy, a pyramid TIFF. The default is sharp's `limitInputPixels` (16383 squared).
+    #[arg(long, env = "TESSERA_MAX_DECODE_PIXELS", default_value_t = 268_402_689, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_decode_pixels: u64,
 
     /// Directory for whole objects (JPEG, PNG, JPEG 2000, untiled TIFF) fetched from S3;
     /// a fresh subfolder is made inside it. Default: the system temp dir (/tmp on Lambda).
@@ -123,7 +141,8 @@ pub struct Config {
     #[arg(long, env = "TESSERA_QUEUE_TIMEOUT_MS", default_value_t = 20_000)]
     pub queue_timeout_ms: u64,
 
-    /// Opened libvips images kept for reuse.
+    /// Opened libvips images kept for reuse (also bounded in bytes by their share of the
+    /// memory budget).
     #[arg(long, env = "TESSERA_OPENED_IMAGES", default_value_t = 64)]
     pub opened_images: usize,
 

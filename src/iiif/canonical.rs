@@ -99,7 +99,7 @@ mod tests {
             (V3, &square, "0,0,1000,1000/1000,/360/default.jpg", "full/max/0/default.jpg"),
             (V3, &square, "pct:0,0,100,100/pct:100/0.0/default.jpg", "full/max/0/default.jpg"),
             (V3, &square, "square/!500,800/!90/gray.png", "full/500,500/!90/gray.png"),
-            (V3, &square, "full/^max/22.50/color.webp", "full/^max/22.5/color.webp"),
+            (V3, &square, "full/max/22.50/color.webp", "full/max/22.5/color.webp"),
             (V3, &square, "full/^1500,/0/bitonal.tif", "full/^1500,1500/0/bitonal.tif"),
             (V3, &square, "full/^,500/0/default.gif", "full/500,500/0/default.gif"),
             (V3, &square, "full/1000,500/0/default.jpg", "full/1000,500/0/default.jpg"),

@@ -155,3 +155,26 @@ pub struct Plan {
     pub quality: Quality,
     pub format: Format,
 }
+
+impl Plan {
+    /// The size of the answer: the planned size turned by `degrees` onto its bounding box,
+    /// as the renderer's rotation produces it (right angles swap the sides exactly).
+    ///
+    /// libvips rounds the box to the nearest pixel; this rounds up (after a tolerance for
+    /// the cosine of a right angle, which is 6e-17 and not 0), so it is never smaller than
+    /// the real answer and a limit checked against it holds for the pixels sent.
+    pub fn rotated_size(&self) -> Dimensions {
+        const NOISE: f64 = 1e-6;
+        if self.degrees == 0.0 || self.degrees == 180.0 {
+            return Dimensions::new(self.width, self.height);
+        }
+        if self.degrees == 90.0 || self.degrees == 270.0 {
+            return Dimensions::new(self.height, self.width);
+        }
+        let (sin, cos) = self.degrees.to_radians().sin_cos();
+        let (sin, cos) = (sin.abs(), cos.abs());
+        let (w, h) = (f64::from(self.width), f64::from(self.height));
+        let side = |length: f64| ((length - NOISE).ceil().max(1.0)).min(f64::from(u32::MAX)) as u32;
+        Dimensions::new(side(w * cos + h * sin), side(w * sin + h * cos))
+    }
+}

@@ -11,8 +11,12 @@ use super::version::Version;
 /// Resolves region, size and level for `request` on the image described by `facts`.
 ///
 /// Errors: 400 for a region that is empty or outside the image, a size below 1 px, over the
-/// limits, or (without `^` in 3.0) larger than the region; 501 for `^` when the limits do
-/// not allow upscaling.
+/// limits (before or after rotation), or (without `^` in 3.0) larger than the region; 501
+/// for `^` when the limits do not allow upscaling.
+///
+/// The limits bound what is sent, so they are checked again on the rotated answer: an
+/// arbitrary angle turns the image onto a bounding box of up to twice its area (and adds
+/// alpha), which `full/^max/45/default.png` would otherwise use to escape them.
 pub fn plan(
     request: &ImageRequest,
     version: Version,
@@ -21,7 +25,7 @@ pub fn plan(
 ) -> Result<Plan, IiifError> {
     let region = request.region.resolve(facts.width, facts.height)?;
     let size = request.size.resolve(version, region, limits)?;
-    Ok(Plan {
+    let plan = Plan {
         region,
         level: choose_level(facts, region, size),
         width: size.width,
@@ -30,7 +34,11 @@ pub fn plan(
         degrees: request.rotation.degrees,
         quality: request.quality,
         format: request.format,
-    })
+    };
+    limits
+        .check(plan.rotated_size())
+        .map_err(|err| IiifError::bad_request(format!("after rotation, {}", err.message)))?;
+    Ok(plan)
 }
 
 #[cfg(test)]
@@ -100,9 +108,48 @@ mod tests {
             (V3, &square, up, "1000,0,10,10/max/0/default.jpg", "BadRequest"),
             (V3, &square, up, "full/10001,/0/default.jpg", "BadRequest"),
             (V3, &square, up, "full/max/0/default.jp2", "BadRequest"),
+            // The limits hold for the rotated answer: ^max fills them, so any angle but a
+            // half turn overflows; right angles of a square fit exactly.
+            (V3, &square, up, "full/^max/45/default.png", "BadRequest"),
+            (V3, &square, up, "full/^max/0.5/default.png", "BadRequest"),
+            (V3, &square, up, "full/^max/90/default.png", "0,0,1000,1000 -> 10000x10000 90"),
+            (V3, &square, up, "full/^max/180/default.png", "0,0,1000,1000 -> 10000x10000 180"),
+            (V3, &square, up, "full/^7000,/45/default.png", "0,0,1000,1000 -> 7000x7000 45"),
+            (V3, &square, up, "full/^7072,/45/default.png", "BadRequest"),
         ];
         for (version, facts, limits, params, expected) in cases {
             assert_eq!(summary(version, params, facts, &limits), expected, "{version:?} {params}");
+        }
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn rotated_sizes_bound_what_libvips_makes() {
+        // (size, degrees, libvips 8.14's `vips rotate` output): never smaller, at most a
+        // pixel larger (libvips rounds to nearest, we round up).
+        let cases = [
+            ((1000, 800), 45.0, (1273, 1273)), ((1000, 800), 30.0, (1266, 1193)),
+            ((1000, 800), 0.5, (1007, 809)), ((1000, 800), 89.9, (802, 1001)),
+            ((1000, 800), 200.0, (1213, 1094)), ((10000, 10000), 45.0, (14142, 14142)),
+            ((10000, 10000), 359.0, (10173, 10173)), ((7, 3), 45.0, (7, 7)),
+            ((7, 3), 22.5, (8, 5)), ((1, 1), 45.0, (1, 1)), ((1000, 1), 0.5, (1000, 10)),
+            ((1000, 1), 359.0, (1000, 18)), ((1000, 800), 90.0, (800, 1000)),
+            ((1000, 800), 270.0, (800, 1000)), ((1000, 800), 180.0, (1000, 800)),
+        ];
+        for ((width, height), degrees, (vw, vh)) in cases {
+            let plan = Plan {
+                region: Rect::new(0, 0, width, height),
+                level: 0,
+                width,
+                height,
+                mirror: false,
+                degrees,
+                quality: Quality::Default,
+                format: Format::Png,
+            };
+            let got = plan.rotated_size();
+            let close = |ours: u32, theirs: u32| ours >= theirs && ours <= theirs + 1;
+            assert!(close(got.width, vw) && close(got.height, vh), "{width}x{height} {degrees}: {got:?}");
         }
     }
 

@@ -16,6 +16,10 @@ pub enum ErrorKind {
     NotFound,
     /// A feature or a file format the server does not offer.
     NotImplemented,
+    /// The image cannot be decoded or rendered at this size within the server's budgets
+    /// (a decompression bomb, a huge image without pyramid, an answer over the memory
+    /// for renders): not worth retrying; a pyramid TIFF or a smaller size is the remedy.
+    TooLarge,
     /// Busy, throttled upstream, or out of time: worth retrying.
     Unavailable,
     Internal,
@@ -105,6 +109,8 @@ impl From<RenderError> for ImageError {
     fn from(err: RenderError) -> Self {
         match err.kind() {
             RenderErrorKind::Source(kind) => ImageError::from_source_kind(kind, err.to_string()),
+            // Only an abandoned render is cancelled, and its answer is a 503 already.
+            RenderErrorKind::Cancelled => ImageError::new(ErrorKind::Unavailable, err.to_string()),
             _ => ImageError::new(ErrorKind::Internal, err.to_string()),
         }
     }

@@ -3,11 +3,13 @@
 //!
 //! [`Images`] owns everything an answer costs: the [`Store`] (with its HEAD, block and
 //! whole-object caches), the facts cache (one directory walk per object version), the
-//! renderer (with its opened-image cache) and the render slots. The service calls only
+//! renderer (with its opened-image cache), the render slots and the renders' share of the
+//! memory budget. The service calls only
 //! [`Images::info`], [`Images::prepare`] and [`Images::render`]; it never sees a source, a
 //! loader or a slot. Rendering is two calls because a conditional request must be answered
 //! 304 from the plan alone, before any pixel or whole-object download.
 
+mod budget;
 mod deadline;
 mod error;
 mod render;
@@ -16,6 +18,7 @@ mod resolve;
 mod store;
 mod traffic;
 
+pub use budget::MemoryShares;
 pub use deadline::{Deadline, DEADLINE_MARGIN};
 pub use error::{ErrorKind, ImageError};
 pub use render::Prepared;
@@ -26,6 +29,7 @@ use crate::config::Config;
 use crate::iiif::{ImageFacts, Limits};
 use crate::render::{OpenedImageCache, Renderer};
 use crate::source::Store;
+use budget::RenderMemory;
 use resolve::FactsCache;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +43,10 @@ pub struct Images {
     /// Renders running at once; a request waits at most `queue_timeout` for one.
     slots: Arc<Semaphore>,
     queue_timeout: Duration,
+    /// The renders' share of the memory budget, reserved by each render's working memory.
+    memory: RenderMemory,
+    /// Most pixels one request may decode.
+    max_decode_pixels: u64,
     limits: Limits,
 }
 
@@ -47,8 +55,9 @@ impl Images {
     pub fn new(config: &Config, store: Arc<dyn Store>) -> Result<Images, String> {
         let slots = config.render_slots();
         crate::render::init(slots).map_err(|e| format!("libvips: {e}"))?;
-        let renderer = Renderer::new(OpenedImageCache::new(config.opened_images))
-            .map_err(|e| format!("libvips: {e}"))?;
+        let shares = MemoryShares::from_config(config)?;
+        let opened = OpenedImageCache::with_bytes(config.opened_images, shares.opened_images);
+        let renderer = Renderer::new(opened).map_err(|e| format!("libvips: {e}"))?;
         let renderer = Arc::new(renderer);
         store.on_release(replaced::release_hook(&renderer));
         Ok(Images {
@@ -58,6 +67,8 @@ impl Images {
             renderer,
             slots: Arc::new(Semaphore::new(slots)),
             queue_timeout: config.queue_timeout(),
+            memory: RenderMemory::new(shares.renders),
+            max_decode_pixels: config.max_decode_pixels,
             limits: Limits {
                 max_width: config.max_width,
                 max_height: config.max_height,

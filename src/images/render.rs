@@ -1,16 +1,22 @@
 //! Image requests: plan (every IIIF rule, before any pixel), then render on the blocking
-//! pool under a bounded number of slots.
+//! pool under a bounded number of slots and the renders' share of the memory budget.
+//!
+//! What a render may cost is settled before it costs it: the pixels it would decode are
+//! counted from the facts before anything is downloaded (over `TESSERA_MAX_DECODE_PIXELS`:
+//! 501, too large), and its working memory is estimated from the opened header and
+//! reserved before a pixel is computed (more than the share could ever hold: 501; not
+//! free within the queue wait: 503).
 //!
 //! A request that waits too long for a slot, or whose render would outlive its deadline,
 //! fails as `Unavailable` rather than piling up or being killed mid-answer. An abandoned
-//! render keeps its slot until libvips really returns, so slots still bound the renders
-//! actually running.
+//! render (deadline passed, or the request's future dropped because the client went away)
+//! is cancelled: libvips stops at its next tile, and its slot and memory come back.
 
 use super::error::{ErrorKind, ImageError};
 use super::resolve::{self, Resolved};
 use super::{Deadline, Images};
 use crate::iiif::{canonical_request, plan, Dimensions, ImageRequest, Plan, Version};
-use crate::render::{RenderJob, Rendered};
+use crate::render::{decode_pixels, Cancel, CancelOnDrop, RenderJob, Rendered};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -90,6 +96,22 @@ impl Images {
                     format!("no level {} on page {}", plan.level, image.page),
                 )
             })?;
+        let level = image.facts.levels[plan.level];
+        let full = Dimensions {
+            width: image.facts.width,
+            height: image.facts.height,
+        };
+        let pixels = decode_pixels(spec.ranged, level, full, plan.region);
+        if pixels > self.max_decode_pixels {
+            return Err(ImageError::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "{}: would decode {pixels} pixels, over TESSERA_MAX_DECODE_PIXELS ({})",
+                    image.opened.source.identity(),
+                    self.max_decode_pixels
+                ),
+            ));
+        }
         // Tiled TIFF levels are read by ranges; everything else from a whole local copy
         // (for files that is the file itself; for S3 the disk cache, downloaded once).
         let source = if spec.ranged {
@@ -100,16 +122,16 @@ impl Images {
         let job = RenderJob {
             source,
             loader: spec.loader,
-            level: image.facts.levels[plan.level],
-            full: Dimensions {
-                width: image.facts.width,
-                height: image.facts.height,
-            },
+            ranged: spec.ranged,
+            level,
+            full,
             plan,
         };
         self.run(job, deadline).await
     }
 
+    /// Takes a slot, opens the image, reserves its working memory, renders; all within
+    /// the deadline, and cancelled if abandoned.
     async fn run(
         &self,
         job: RenderJob,
@@ -117,7 +139,8 @@ impl Images {
     ) -> Result<(Rendered, Duration), ImageError> {
         let budget = deadline.map(|d| d.budget()).transpose()?;
         let queue_wait = budget.map_or(self.queue_timeout, |b| b.min(self.queue_timeout));
-        let permit = tokio::time::timeout(queue_wait, Arc::clone(&self.slots).acquire_owned())
+        let waited = Instant::now();
+        let slot = tokio::time::timeout(queue_wait, Arc::clone(&self.slots).acquire_owned())
             .await
             .map_err(|_| {
                 ImageError::new(
@@ -127,20 +150,39 @@ impl Images {
             })?
             .map_err(|_| ImageError::new(ErrorKind::Unavailable, "render slots closed"))?;
         let budget = deadline.map(|d| d.budget()).transpose()?;
-        let renderer = Arc::clone(&self.renderer);
+        let cancel = Cancel::new();
+        let guard = CancelOnDrop::new(cancel.clone());
         let started = Instant::now();
-        let task = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            renderer.render(&job)
-        });
-        let joined = match budget {
-            Some(budget) => tokio::time::timeout(budget, task).await.map_err(|_| {
-                ImageError::new(ErrorKind::Unavailable, "render abandoned at the deadline")
-            })?,
-            None => task.await,
+        let work = async {
+            let renderer = Arc::clone(&self.renderer);
+            let (job, opened) = tokio::task::spawn_blocking(move || {
+                renderer.open(&job).map(|opened| (job, opened))
+            })
+            .await
+            .map_err(|e| ImageError::new(ErrorKind::Internal, format!("open task: {e}")))??;
+            let memory_wait = queue_wait.saturating_sub(waited.elapsed());
+            let memory = self
+                .memory
+                .reserve(opened.working_bytes(), memory_wait)
+                .await?;
+            let renderer = Arc::clone(&self.renderer);
+            tokio::task::spawn_blocking(move || {
+                // Released when libvips really returns, so slots and memory bound the
+                // renders actually running; a cancel makes that soon.
+                let _held = (slot, memory);
+                renderer.execute(&job, &opened, &cancel)
+            })
+            .await
+            .map_err(|e| ImageError::new(ErrorKind::Internal, format!("render task: {e}")))?
+            .map_err(ImageError::from)
         };
-        let rendered = joined
-            .map_err(|e| ImageError::new(ErrorKind::Internal, format!("render task: {e}")))??;
+        let rendered = match budget {
+            Some(budget) => tokio::time::timeout(budget, work).await.map_err(|_| {
+                ImageError::new(ErrorKind::Unavailable, "render abandoned at the deadline")
+            })??,
+            None => work.await?,
+        };
+        guard.disarm();
         Ok((rendered, started.elapsed()))
     }
 }

@@ -17,7 +17,8 @@ pub async fn store_from_config(config: &Config) -> Result<Arc<dyn Store>, String
             if config.bucket.is_empty() {
                 return Err("TESSERA_SOURCE=s3 needs TESSERA_BUCKET".into());
             }
-            let cache = Arc::new(BlockCache::new(config.block_size, config.block_cache_bytes));
+            let bytes = super::MemoryShares::from_config(config)?.block_cache;
+            let cache = Arc::new(BlockCache::new(config.block_size, bytes));
             let s3 = config.s3.store(cache).await;
             bucket_store(s3, config).map_err(|e| e.to_string())
         }

@@ -14,6 +14,8 @@ pub enum RenderErrorKind {
     Decode,
     /// The pixels were ready but the output format could not be written.
     Encode,
+    /// The render was abandoned (deadline, client gone) and stopped on purpose.
+    Cancelled,
     /// Everything else: libvips refused an operation we should not have asked for, or
     /// could not start.
     Internal,
@@ -65,6 +67,7 @@ impl fmt::Display for RenderError {
             RenderErrorKind::Source(kind) => write!(f, "source error ({kind:?}): {}", self.message),
             RenderErrorKind::Decode => write!(f, "cannot decode image: {}", self.message),
             RenderErrorKind::Encode => write!(f, "cannot encode image: {}", self.message),
+            RenderErrorKind::Cancelled => write!(f, "render cancelled: {}", self.message),
             RenderErrorKind::Internal => write!(f, "render failed: {}", self.message),
         }
     }

@@ -40,13 +40,7 @@ impl FileImage {
 
     /// Bytes per band of one pixel as stored in memory (1 for 8-bit, 2 for 16-bit ...).
     pub fn bytes_per_band(&self) -> u32 {
-        match self.image.band_format() {
-            BandFormat::Uchar | BandFormat::Char => 1,
-            BandFormat::Ushort | BandFormat::Short => 2,
-            BandFormat::Uint | BandFormat::Int | BandFormat::Float => 4,
-            BandFormat::Complex | BandFormat::Double => 8,
-            BandFormat::Dpcomplex | BandFormat::Other(_) => 16,
-        }
+        self.image.band_format().bytes()
     }
 
     /// Makes the pixels storable as JPEG: 8-bit, no alpha.

@@ -11,6 +11,8 @@ use std::sync::Arc;
 pub struct RenderJob {
     pub source: Arc<dyn Source>,
     pub loader: Loader,
+    /// True when `loader`'s image is a tiled level read by ranges (facts' `OpenSpec`).
+    pub ranged: bool,
     /// Stored size of the level `loader` opens (for TIFF pyramids, the page or SubIFD).
     pub level: Dimensions,
     /// Full-resolution size: the space `plan.region` is expressed in.

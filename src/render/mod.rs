@@ -9,15 +9,18 @@
 //!   of C constants.
 //! - `steps/`, the pipeline: the render as a named list of small steps, one file each,
 //!   `load` -> `crop` -> `normalise` -> `resize` -> `mirror` -> `rotate` -> `quality` ->
-//!   `materialise` -> `encode`. Steps use the wall's safe face and never see C.
+//!   `materialise` -> `encode` (with `settle` after the resize for streamed images). Steps use the wall's safe face and never see C.
 //! - here: the public face ([`Renderer`], [`RenderJob`], [`RenderError`]), the
-//!   opened-image cache, [`FileImage`] for `tessera convert`, and in `tests/` the pixel
+//!   opened-image cache, what a render costs (`cost.rs`), how an abandoned one stops
+//!   ([`Cancel`]), [`FileImage`] for `tessera convert`, and in `tests/` the pixel
 //!   tests through the public path.
 //!
 //! The split is there so that a change to one step reads as a change to one file, and so
 //! that the compiler, not convention, keeps C out of everything but `vips/`.
 
 mod cache;
+mod cancel;
+mod cost;
 mod error;
 mod file_convert;
 mod job;
@@ -31,10 +34,12 @@ mod vips;
 mod tests;
 
 pub use cache::OpenedImageCache;
+pub use cancel::{Cancel, CancelOnDrop};
+pub use cost::decode_pixels;
 pub use error::{RenderError, RenderErrorKind};
 pub use file_convert::FileImage;
 pub use job::{Loader, RenderJob, Rendered};
-pub use renderer::Renderer;
+pub use renderer::{OpenedJob, Renderer};
 /// The walker's tests open every level it finds with render's own options.
 #[cfg(test)]
 pub(crate) use steps::load::tiff_options;

@@ -1,21 +1,41 @@
-//! [`Renderer`]: runs one [`RenderJob`] from bytes to encoded bytes.
+//! [`Renderer`]: runs one [`RenderJob`] from bytes to encoded bytes, in two calls so the
+//! caller can weigh a render between them: [`Renderer::open`] reads the header (or finds
+//! the image opened already) and says what the render will cost; [`Renderer::execute`]
+//! computes and encodes.
 //!
 //! Blocking by design (libvips computes on its own threads and the callbacks block on
 //! reads); the image core (`images/`) calls it inside `spawn_blocking`.
 
 use super::cache::{CacheKey, OpenedImageCache};
-use super::error::RenderError;
+use super::cancel::Cancel;
+use super::cost;
+use super::error::{RenderError, RenderErrorKind};
 use super::job::{RenderJob, Rendered};
 use super::steps;
 use super::steps::context::StepContext;
 use super::steps::encode::encode;
-use super::steps::load::{self, OpenedImage};
+use super::steps::load::{self, Access, OpenedImage};
 use super::vips::ensure_started;
 use std::sync::Arc;
 
 /// Executes render jobs, reusing opened images through its cache. Share one per process.
 pub struct Renderer {
     cache: OpenedImageCache,
+}
+
+/// A job's image, opened (or found in the cache) and not yet computed.
+pub struct OpenedJob {
+    key: CacheKey,
+    image: Arc<OpenedImage>,
+    access: Access,
+    working_bytes: u64,
+}
+
+impl OpenedJob {
+    /// The memory the render will work in, in bytes (see `cost.rs`).
+    pub fn working_bytes(&self) -> u64 {
+        self.working_bytes
+    }
 }
 
 impl Renderer {
@@ -30,46 +50,84 @@ impl Renderer {
         &self.cache
     }
 
-    /// Renders `job`: open (or reuse) the level, run the pipeline, encode.
-    ///
-    /// On failure the opened image is dropped from the cache, and a failure the source
-    /// reported (not found, forbidden, unavailable) wins over libvips' generic message.
+    /// Renders `job` at once: open, run the pipeline, encode.
     pub fn render(&self, job: &RenderJob) -> Result<Rendered, RenderError> {
+        let opened = self.open(job)?;
+        self.execute(job, &opened, &Cancel::new())
+    }
+
+    /// Opens (or reuses) the job's level, reading no pixel, and weighs the render.
+    pub fn open(&self, job: &RenderJob) -> Result<OpenedJob, RenderError> {
         check(job)?;
-        let (key, opened) = self.open(job)?;
-        self.execute(job, &opened).map_err(|err| {
-            self.cache.remove(&key);
-            match opened.source_error() {
+        let access = load::choose_access(job, self.cache.entry_limit());
+        let attempts = load::load_attempts(job, access);
+        let key = CacheKey {
+            identity: job.source.identity().to_owned(),
+            options: format!(
+                "{:?}:{}",
+                job.loader,
+                attempts.first().map_or("", |(options, _)| options.as_str())
+            ),
+        };
+        let cached = if access.keeps() {
+            self.cache.get(&key)
+        } else {
+            None
+        };
+        let fresh = cached.is_none();
+        let image = match cached {
+            Some(image) => image,
+            None => Arc::new(load::open(job, access)?),
+        };
+        if fresh && access.keeps() {
+            let kept = cost::kept_bytes(&image, access);
+            self.cache.insert(key.clone(), Arc::clone(&image), kept);
+        }
+        let working_bytes = cost::working_bytes(job, &image, access, fresh);
+        Ok(OpenedJob {
+            key,
+            image,
+            access,
+            working_bytes,
+        })
+    }
+
+    /// Runs the pipeline on an opened job and encodes; `cancel` stops it early.
+    ///
+    /// On failure the opened image is dropped from the cache (a killed one must not serve
+    /// again), a cancelled render says so whatever step libvips stopped in, and a failure
+    /// the source reported (not found, forbidden, unavailable) wins over libvips' generic
+    /// message.
+    pub fn execute(
+        &self,
+        job: &RenderJob,
+        opened: &OpenedJob,
+        cancel: &Cancel,
+    ) -> Result<Rendered, RenderError> {
+        let image = &opened.image;
+        self.compute(job, opened, cancel).map_err(|err| {
+            self.cache.remove(&opened.key);
+            match image.source_error() {
+                _ if cancel.is_cancelled() => err.with_kind(RenderErrorKind::Cancelled),
                 Some(cause) => RenderError::from_source(&cause),
                 None => err,
             }
         })
     }
 
-    fn open(&self, job: &RenderJob) -> Result<(CacheKey, Arc<OpenedImage>), RenderError> {
-        let attempts = load::load_attempts(job);
-        let key = CacheKey {
-            identity: job.source.identity().to_owned(),
-            options: format!(
-                "{:?}:{}",
-                job.loader,
-                attempts.first().map_or("", String::as_str)
-            ),
-        };
-        if let Some(opened) = self.cache.get(&key) {
-            return Ok((key, opened));
-        }
-        let opened = Arc::new(load::open(job)?);
-        self.cache.insert(key.clone(), Arc::clone(&opened));
-        Ok((key, opened))
-    }
-
-    fn execute(&self, job: &RenderJob, opened: &OpenedImage) -> Result<Rendered, RenderError> {
+    fn compute(
+        &self,
+        job: &RenderJob,
+        opened: &OpenedJob,
+        cancel: &Cancel,
+    ) -> Result<Rendered, RenderError> {
         let context = StepContext {
             plan: &job.plan,
             full: job.full,
+            streamed: opened.access == Access::Streamed,
         };
-        let image = steps::run(opened.image.clone(), &context)?;
+        let image = steps::run(opened.image.image.clone(), &context, cancel)?;
+        cancel.watch(&image)?;
         let bytes = encode(&image, job.plan.format, job.plan.quality)?;
         Ok(Rendered {
             bytes,

@@ -41,7 +41,9 @@ impl ServiceError {
             Some(ErrorKind::BadRequest) => S::BAD_REQUEST,
             Some(ErrorKind::Forbidden) => S::FORBIDDEN,
             Some(ErrorKind::NotFound) => S::NOT_FOUND,
-            Some(ErrorKind::NotImplemented) => S::NOT_IMPLEMENTED,
+            // Not the client's mistake (the same request on a pyramid TIFF is served) and
+            // not worth retrying: the server does not offer this render of this file.
+            Some(ErrorKind::NotImplemented | ErrorKind::TooLarge) => S::NOT_IMPLEMENTED,
             Some(ErrorKind::Unavailable) => S::SERVICE_UNAVAILABLE,
             Some(ErrorKind::Internal) => S::INTERNAL_SERVER_ERROR,
             None => S::METHOD_NOT_ALLOWED,
@@ -59,6 +61,10 @@ impl ServiceError {
             ErrorKind::Forbidden => "Forbidden".into(),
             ErrorKind::NotFound => "Not found".into(),
             ErrorKind::NotImplemented => format!("Not implemented: {}", err.detail),
+            ErrorKind::TooLarge => "Not implemented: this image is too large to render at \
+                                    this size here; ask for a smaller size, or store it as a \
+                                    tiled pyramid TIFF (tessera convert)"
+                .into(),
             ErrorKind::Unavailable => "Service unavailable, retry later".into(),
             ErrorKind::Internal => "Internal server error".into(),
         }

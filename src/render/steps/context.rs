@@ -11,4 +11,7 @@ pub(crate) struct StepContext<'a> {
     pub(crate) plan: &'a Plan,
     /// Full-resolution size: the space `plan.region` is in.
     pub(crate) full: Dimensions,
+    /// The image is read once from top to bottom (`access=sequential`): a step that reads
+    /// rows out of order must settle its input into memory first.
+    pub(crate) streamed: bool,
 }

@@ -1,10 +1,19 @@
 //! Step 1, load: open the planned level through a custom source, reducing on load where
-//! the format can (JPEG shrink, WebP scale, JPEG 2000 resolution levels).
+//! the format can (JPEG shrink, WebP scale, JPEG 2000 resolution levels), and choosing how
+//! libvips may read it ([`Access`]).
 //!
 //! Reduce-on-load is the biggest single saving for untiled formats: libjpeg decodes at
 //! 1/2, 1/4 or 1/8 size for a fraction of the work. The factor chosen is the largest power
 //! of two after which the region still has at least the output's pixels on both axes, so
 //! the resize step only ever shrinks (or upsizes exactly as much as the plan asked).
+//!
+//! The access mode decides what stays in memory. Opening a JPEG, PNG, WebP or strip TIFF
+//! with `access=random` makes libvips decode all of it into memory at the first pixel
+//! asked for; that pays only when the decoded image is kept for the next region of it.
+//! So a whole-object image is decoded and kept only for a region request whose decoded
+//! size fits the opened-image cache's entry limit; a whole-image request, or an image too
+//! large to keep, is read once from top to bottom (`access=sequential`) and never resident
+//! whole.
 
 use crate::facts::LevelLoad;
 use crate::iiif::{Dimensions, Rect};
@@ -13,13 +22,48 @@ use crate::render::job::{Loader, RenderJob};
 use crate::render::vips::{VipsImage, VipsSourceHandle};
 use crate::source::SourceError;
 
-/// Every loaded image is opened for random access: a cached image serves tiles in any
-/// order, and truncated data fails the render instead of yielding grey half-images.
-const COMMON_OPTIONS: &str = "access=random,fail_on=truncated";
+/// Every load fails on truncated data instead of yielding grey half-images.
+const FAIL_ON: &str = "fail_on=truncated";
+
+/// Bytes a decoded pixel is counted at before the image is opened and its real bands are
+/// known: four 8-bit bands (RGBA, CMYK), the most any whole-object format decodes to here
+/// but for 16-bit PNG, whose decoded size is checked against the same limit once opened.
+pub(crate) const PREDICTED_PIXEL_BYTES: u64 = 4;
 
 /// The largest JPEG 2000 reduction we ask for before knowing the file's level count
 /// (OpenJPEG's default encoder stores 6 resolutions, i.e. 5 reductions).
 const MAX_JP2_REDUCTION: u32 = 5;
+
+/// How libvips may read an opened image, chosen per render before opening.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// A tiled TIFF level, read tile by tile in any order: cheap to keep, so kept.
+    Lazy,
+    /// A whole-object image decoded once into memory (`memory=true`: never into a temp
+    /// file libvips would write to /tmp unbudgeted) at its reduce-on-load size, and kept
+    /// so its other regions cost no decode.
+    Decoded,
+    /// Read once from top to bottom and not kept: pixels flow through a window of rows.
+    /// Steps that read in another order (rotation, upscaling) get the pixels settled
+    /// into memory at the output's size first.
+    Streamed,
+}
+
+impl Access {
+    fn options(self) -> String {
+        let access = match self {
+            Access::Lazy => "access=random",
+            Access::Decoded => "access=random,memory=true",
+            Access::Streamed => "access=sequential",
+        };
+        format!("{access},{FAIL_ON}")
+    }
+
+    /// Whether an image opened this way may be reused by another render.
+    pub(crate) fn keeps(self) -> bool {
+        self != Access::Streamed
+    }
+}
 
 /// A loaded image together with the source it reads from.
 ///
@@ -29,6 +73,8 @@ const MAX_JP2_REDUCTION: u32 = 5;
 pub(crate) struct OpenedImage {
     pub(crate) image: VipsImage,
     source: VipsSourceHandle,
+    /// The reduce-on-load factor it was opened at (1: full size).
+    pub(crate) reduce: u32,
 }
 
 impl OpenedImage {
@@ -64,50 +110,83 @@ pub(crate) fn tiff_options(load: LevelLoad) -> String {
     }
 }
 
-/// The option strings to try, best first. Only JPEG 2000 has more than one: its number of
-/// stored resolutions is unknown until opened, and asking for too many fails the open.
-pub(crate) fn load_attempts(job: &RenderJob) -> Vec<String> {
+/// The reductions to try as powers of two, best first. Only JPEG 2000 has more than one:
+/// its number of stored resolutions is unknown until opened, and asking for too many
+/// fails the open.
+fn reductions(job: &RenderJob) -> Vec<u32> {
     let out = Dimensions {
         width: job.plan.width,
         height: job.plan.height,
     };
     let reduce = |max| reduction(job.plan.region, job.full, job.level, out, max);
-    let specific: Vec<String> = match job.loader {
-        Loader::Tiff(load) => vec![tiff_options(load)],
-        Loader::Jpeg => vec![format!("shrink={}", 1u32 << reduce(3))],
+    match job.loader {
+        Loader::Jpeg => vec![reduce(3)],
+        Loader::Webp => vec![reduce(6)],
+        Loader::Jp2 => (0..=reduce(MAX_JP2_REDUCTION)).rev().collect(),
+        Loader::Tiff(_) | Loader::Png | Loader::Gif => vec![0],
+    }
+}
+
+/// The loader's own options for a reduction of `2^n`.
+fn reduce_options(loader: Loader, n: u32) -> String {
+    match loader {
+        Loader::Tiff(load) => tiff_options(load),
+        Loader::Jpeg => format!("shrink={}", 1u32 << n),
         // libwebp scales while decoding; powers of two keep the arithmetic exact.
-        Loader::Webp => match reduce(6) {
-            0 => vec![String::new()],
-            n => vec![format!("scale={}", 1.0 / f64::from(1u32 << n))],
-        },
-        Loader::Jp2 => (0..=reduce(MAX_JP2_REDUCTION))
-            .rev()
-            .map(|n| format!("page={n}"))
-            .collect(),
-        Loader::Png | Loader::Gif => vec![String::new()],
-    };
-    specific
+        Loader::Webp if n > 0 => format!("scale={}", 1.0 / f64::from(1u32 << n)),
+        Loader::Jp2 => format!("page={n}"),
+        Loader::Webp | Loader::Png | Loader::Gif => String::new(),
+    }
+}
+
+/// How to read `job`'s image: tiled levels lazily; a whole-object image decoded and kept
+/// only for a region request whose predicted decoded size is at most `keep_limit` bytes;
+/// everything else streamed.
+pub(crate) fn choose_access(job: &RenderJob, keep_limit: u64) -> Access {
+    if job.ranged {
+        return Access::Lazy;
+    }
+    let whole = job.plan.region == Rect::new(0, 0, job.full.width, job.full.height);
+    let factor = 1u64 << reductions(job)[0];
+    let side = |length: u32| u64::from(length).div_ceil(factor);
+    let decoded = side(job.level.width) * side(job.level.height) * PREDICTED_PIXEL_BYTES;
+    if whole || decoded > keep_limit {
+        Access::Streamed
+    } else {
+        Access::Decoded
+    }
+}
+
+/// The option strings to try, best first, each with its reduction as a power of two.
+pub(crate) fn load_attempts(job: &RenderJob, access: Access) -> Vec<(String, u32)> {
+    reductions(job)
         .into_iter()
-        .map(|s| {
-            if s.is_empty() {
-                COMMON_OPTIONS.to_owned()
+        .map(|n| {
+            let specific = reduce_options(job.loader, n);
+            let options = if specific.is_empty() {
+                access.options()
             } else {
-                format!("{s},{COMMON_OPTIONS}")
-            }
+                format!("{specific},{}", access.options())
+            };
+            (options, n)
         })
         .collect()
 }
 
 /// Opens the job's level, trying each option string in turn. A source failure stops at
 /// once (retrying cannot help); a decode failure moves on to the next attempt.
-pub(crate) fn open(job: &RenderJob) -> Result<OpenedImage, RenderError> {
+pub(crate) fn open(job: &RenderJob, access: Access) -> Result<OpenedImage, RenderError> {
     let mut last = RenderError::internal("no load attempt");
-    for options in load_attempts(job) {
+    for (options, n) in load_attempts(job, access) {
         let source = VipsSourceHandle::new(job.source.clone())?;
         match VipsImage::from_source(&source, &options) {
             Ok(image) => {
                 warn_if_level_differs(job, &image);
-                return Ok(OpenedImage { image, source });
+                return Ok(OpenedImage {
+                    image,
+                    source,
+                    reduce: 1 << n,
+                });
             }
             Err(err) => {
                 if let Some(cause) = source.last_error() {

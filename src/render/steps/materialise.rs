@@ -8,11 +8,10 @@
 //! palette) read memory rather than re-running the pipeline.
 
 use super::context::StepContext;
-use crate::render::error::{RenderError, RenderErrorKind};
+use super::settle::settle;
+use crate::render::error::RenderError;
 use crate::render::vips::VipsImage;
 
 pub(crate) fn apply(image: VipsImage, _context: &StepContext) -> Result<VipsImage, RenderError> {
-    image
-        .copy_memory()
-        .map_err(|err| err.with_kind(RenderErrorKind::Decode))
+    settle(&image)
 }

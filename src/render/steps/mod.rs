@@ -10,7 +10,7 @@
 //! steps, but the renderer calls them itself rather than through [`PIPELINE`].
 
 pub(super) mod context;
-mod crop;
+pub(super) mod crop;
 pub(super) mod encode;
 pub(super) mod load;
 mod materialise;
@@ -20,7 +20,9 @@ pub(super) mod normalise;
 mod quality;
 mod resize;
 mod rotate;
+mod settle;
 
+use crate::render::cancel::Cancel;
 use crate::render::error::RenderError;
 use crate::render::vips::VipsImage;
 use context::StepContext;
@@ -28,21 +30,29 @@ use context::StepContext;
 pub(crate) type Step = fn(VipsImage, &StepContext) -> Result<VipsImage, RenderError>;
 
 /// The steps in IIIF order (region, size, rotation with mirroring, quality), with colour
-/// normalisation before the resize so every later step sees 8-bit sRGB or grey, and the
-/// pixels computed at the end so decode failures are told apart from encode failures.
-pub(crate) const PIPELINE: [(&str, Step); 7] = [
+/// normalisation before the resize so every later step sees 8-bit sRGB or grey, a streamed
+/// image settled into memory before rotation reads across its rows, and the pixels
+/// computed at the end so decode failures are told apart from encode failures.
+pub(crate) const PIPELINE: [(&str, Step); 8] = [
     ("crop", crop::apply),
     ("normalise", normalise::apply),
     ("resize", resize::apply),
+    ("settle", settle::apply),
     ("mirror", mirror::apply),
     ("rotate", rotate::apply),
     ("quality", quality::apply),
     ("materialise", materialise::apply),
 ];
 
-/// Runs every step in order, naming the failing one in the error.
-pub(crate) fn run(image: VipsImage, context: &StepContext) -> Result<VipsImage, RenderError> {
+/// Runs every step in order, naming the failing one in the error. Each step's input is
+/// registered with `cancel` first, so an abandoned render stops in the step computing.
+pub(crate) fn run(
+    image: VipsImage,
+    context: &StepContext,
+    cancel: &Cancel,
+) -> Result<VipsImage, RenderError> {
     PIPELINE.iter().try_fold(image, |image, (name, step)| {
+        cancel.watch(&image)?;
         step(image, context).map_err(|err| {
             let message = format!("{name}: {}", err.message());
             RenderError::new(err.kind(), message)

@@ -6,6 +6,9 @@
 //! pixel) to the exact size.
 
 use super::context::StepContext;
+use super::settle::settle;
+use crate::iiif::Dimensions;
+use crate::render::cost::upscales;
 use crate::render::error::RenderError;
 use crate::render::vips::VipsImage;
 
@@ -15,6 +18,11 @@ pub(crate) fn apply(image: VipsImage, context: &StepContext) -> Result<VipsImage
     if (have_w, have_h) == (want_w, want_h) {
         return Ok(image);
     }
+    let image = if context.streamed && upscales(Dimensions::new(have_w, have_h), context.plan) {
+        settle(&image)?
+    } else {
+        image
+    };
     let hscale = f64::from(want_w) / f64::from(have_w);
     let vscale = f64::from(want_h) / f64::from(have_h);
     let resized = image.resize(hscale, vscale)?;

@@ -48,6 +48,16 @@ fn quadrant_job(source: Arc<dyn Source>, loader: Loader) -> RenderJob {
     )
 }
 
+/// A region of the quadrants: a request that decodes the image and keeps it for the next.
+fn quadrant_region_job(source: Arc<dyn Source>, loader: Loader) -> RenderJob {
+    job(
+        source,
+        loader,
+        Dimensions::new(400, 300),
+        plan(Rect::new(0, 0, 200, 150), 100, 75),
+    )
+}
+
 #[test]
 fn a_source_error_keeps_its_kind() {
     let err = renderer()
@@ -113,7 +123,7 @@ fn the_cache_is_bounded() {
     let png = png_bytes(&DynamicImage::ImageRgb8(quadrants()));
     for name in ["mem:a", "mem:b", "mem:c", "mem:a"] {
         renderer
-            .render(&quadrant_job(memory(png.clone(), name), Loader::Png))
+            .render(&quadrant_region_job(memory(png.clone(), name), Loader::Png))
             .expect("renders");
     }
     let stats = renderer.cache().stats();
@@ -189,7 +199,7 @@ fn libvips_releases_the_source_when_the_cache_lets_go() {
     let source = memory(png, "mem:released");
     let renderer = renderer();
     renderer
-        .render(&quadrant_job(source.clone(), Loader::Png))
+        .render(&quadrant_region_job(source.clone(), Loader::Png))
         .expect("renders");
     assert!(
         Arc::strong_count(&source) > 1,

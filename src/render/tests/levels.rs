@@ -39,7 +39,8 @@ fn check_grid(
 
 /// The size libvips opens for `job`.
 fn opened_size(job: &RenderJob) -> Dimensions {
-    let opened = load::open(job).expect("opens");
+    let access = load::choose_access(job, u64::MAX);
+    let opened = load::open(job, access).expect("opens");
     Dimensions::new(opened.image.width(), opened.image.height())
 }
 
@@ -120,7 +121,9 @@ fn jpeg_shrinks_on_load() {
         full,
         plan(Rect::new(0, 0, 1000, 1000), 125, 125),
     );
-    assert!(load::load_attempts(&whole)[0].starts_with("shrink=8"));
+    assert!(load::load_attempts(&whole, load::Access::Streamed)[0]
+        .0
+        .starts_with("shrink=8"));
     assert_eq!(opened_size(&whole), Dimensions::new(125, 125));
     check_grid(
         bytes.clone(),
@@ -137,7 +140,9 @@ fn jpeg_shrinks_on_load() {
         full,
         plan(Rect::new(200, 300, 400, 400), 100, 100),
     );
-    assert!(load::load_attempts(&part)[0].starts_with("shrink=4"));
+    assert!(load::load_attempts(&part, load::Access::Streamed)[0]
+        .0
+        .starts_with("shrink=4"));
     check_grid(
         bytes.clone(),
         Loader::Jpeg,
@@ -170,7 +175,9 @@ fn webp_scales_on_load() {
         Dimensions::new(1000, 1000),
         plan(Rect::new(0, 0, 1000, 1000), 250, 250),
     );
-    assert!(load::load_attempts(&job)[0].starts_with("scale=0.25"));
+    assert!(load::load_attempts(&job, load::Access::Streamed)[0]
+        .0
+        .starts_with("scale=0.25"));
     assert_eq!(opened_size(&job), Dimensions::new(250, 250));
     check_grid(
         bytes,

@@ -95,6 +95,18 @@ impl BandFormat {
             other => BandFormat::Other(other),
         }
     }
+
+    /// Bytes one band of one pixel takes in memory (1 for 8-bit, 2 for 16-bit ...); an
+    /// unknown format counts as the widest.
+    pub(crate) fn bytes(self) -> u32 {
+        match self {
+            BandFormat::Uchar | BandFormat::Char => 1,
+            BandFormat::Ushort | BandFormat::Short => 2,
+            BandFormat::Uint | BandFormat::Int | BandFormat::Float => 4,
+            BandFormat::Complex | BandFormat::Double => 8,
+            BandFormat::Dpcomplex | BandFormat::Other(_) => 16,
+        }
+    }
 }
 
 #[cfg(test)]

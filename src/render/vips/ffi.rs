@@ -76,6 +76,16 @@ extern "C" {
     pub(crate) fn vips_image_get_bands(image: *const VipsImage) -> c_int;
     pub(crate) fn vips_image_get_interpretation(image: *const VipsImage) -> c_int;
     pub(crate) fn vips_image_get_format(image: *const VipsImage) -> c_int;
+    // GType vips_image_get_typeof(const VipsImage *, const char *name) (0: no such field;
+    // GType is gsize); int vips_image_get_int(const VipsImage *, const char *name, int *out);
+    pub(crate) fn vips_image_get_typeof(image: *const VipsImage, name: *const c_char) -> usize;
+    pub(crate) fn vips_image_get_int(
+        image: *const VipsImage,
+        name: *const c_char,
+        out: *mut c_int,
+    ) -> c_int;
+    // image.h: void vips_image_set_kill(VipsImage *, gboolean kill);
+    pub(crate) fn vips_image_set_kill(image: *mut VipsImage, kill: c_int);
 
     // image.h: gboolean vips_image_hasalpha(VipsImage *);
     // VipsImage *vips_image_copy_memory(VipsImage *);

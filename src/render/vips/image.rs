@@ -140,6 +140,36 @@ impl VipsImage {
         BandFormat::from_c(raw)
     }
 
+    /// Bytes the pixels take once decoded into memory.
+    pub(crate) fn memory_bytes(&self) -> u64 {
+        u64::from(self.width())
+            * u64::from(self.height())
+            * u64::from(self.bands())
+            * u64::from(self.band_format().bytes())
+    }
+
+    /// An integer header field, or `None` when the image has no such field (asked first, so
+    /// a missing field leaves nothing in libvips' error buffer).
+    pub(crate) fn int_field(&self, name: &std::ffi::CStr) -> Option<i32> {
+        let mut value: c_int = 0;
+        // SAFETY: live image, NUL-terminated name, valid out-pointer; get_int is called only
+        // for a field that exists.
+        unsafe {
+            if ffi::vips_image_get_typeof(self.ptr(), name.as_ptr()) == 0 {
+                return None;
+            }
+            (ffi::vips_image_get_int(self.ptr(), name.as_ptr(), &mut value) == 0).then_some(value)
+        }
+    }
+
+    /// Asks libvips to stop computing this image: a running evaluation fails at its next
+    /// tile, and any later one at once. Only a flag is written, so any thread may call it.
+    pub(crate) fn kill(&self) {
+        // SAFETY: live image; vips_image_set_kill stores a gboolean that evaluation threads
+        // poll (libvips' own way of cancelling a computation from another thread).
+        unsafe { ffi::vips_image_set_kill(self.ptr(), 1) };
+    }
+
     pub(crate) fn has_alpha(&self) -> bool {
         // SAFETY: live image; a plain predicate.
         unsafe { ffi::vips_image_hasalpha(self.ptr()) != 0 }
