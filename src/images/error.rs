@@ -66,8 +66,11 @@ impl From<FactsError> for ImageError {
     fn from(err: FactsError) -> Self {
         let kind = match err.source_error() {
             Some(source) => source_kind(source.kind()),
-            // A file we cannot read as an image is the operator's problem, not the client's.
+            // A feature of a known format we do not offer is the operator's problem: 501.
             None if err.kind() == FactsErrorKind::Unsupported => ErrorKind::NotImplemented,
+            // Bytes with no image signature are no image, as a missing object is none: the
+            // same 404, so a probe (`.git/config`, `.env`) learns nothing of what exists.
+            None if err.kind() == FactsErrorKind::Unrecognised => ErrorKind::NotFound,
             None => ErrorKind::Internal,
         };
         ImageError::new(kind, err.to_string())
