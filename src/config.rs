@@ -118,6 +118,18 @@ pub struct Config {
     #[arg(long, env = "TESSERA_QUEUE_TIMEOUT_MS", default_value_t = 20_000)]
     pub queue_timeout_ms: u64,
 
+    /// Time budget of one request (milliseconds) when the front door gives no deadline
+    /// (the standalone server; on Lambda the invocation's own deadline is used): HEAD,
+    /// directory walk, download, render and encode must fit, else 503 + Retry-After.
+    #[arg(long, env = "TESSERA_REQUEST_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(2_000..=900_000))]
+    pub request_timeout_ms: u64,
+
+    /// Lambda response streaming's rate after the first 6 MB, in bytes per second (AWS
+    /// documents 2 MB/s); a response that could not stream out before the invocation's
+    /// deadline is answered 503 instead of being cut off after its 200 headers.
+    #[arg(long, env = "TESSERA_STREAM_BYTES_PER_SEC", default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub stream_bytes_per_sec: u64,
+
     /// Opened libvips images kept for reuse.
     #[arg(long, env = "TESSERA_OPENED_IMAGES", default_value_t = 64)]
     pub opened_images: usize,
@@ -234,6 +246,10 @@ impl Config {
 
     pub fn queue_timeout(&self) -> Duration {
         Duration::from_millis(self.queue_timeout_ms)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
     }
 
     pub fn info_cache_ttl(&self) -> Duration {

@@ -8,7 +8,9 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tessera::config::S3Config;
 use tessera::source::{BlockCache, S3Credentials, S3Store};
 
@@ -81,10 +83,12 @@ pub fn free_port() -> u16 {
 
 /// A loopback TCP proxy that logs every request head ("GET /bucket/key bytes=0-99") it
 /// forwards. A request is logged before it is forwarded, so it is in the log by the time
-/// its response reaches the client.
+/// its response reaches the client. [`CountingProxy::set_delay`] holds each request back
+/// (a slow store).
 pub struct CountingProxy {
     pub endpoint: String,
     log: Arc<Mutex<Vec<Logged>>>,
+    delay_ms: Arc<AtomicU64>,
 }
 
 /// One forwarded request: its log line and its headers (names lowercased).
@@ -100,16 +104,29 @@ impl CountingProxy {
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let log = Arc::new(Mutex::new(Vec::new()));
         let log_for_thread = Arc::clone(&log);
+        let delay_ms = Arc::new(AtomicU64::new(0));
+        let delay_for_thread = Arc::clone(&delay_ms);
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let server = TcpStream::connect(&upstream).unwrap();
                 let mut back = (server.try_clone().unwrap(), client.try_clone().unwrap());
                 std::thread::spawn(move || std::io::copy(&mut back.0, &mut back.1));
                 let log = Arc::clone(&log_for_thread);
-                std::thread::spawn(move || forward_requests(client, server, &log));
+                let delay = Arc::clone(&delay_for_thread);
+                std::thread::spawn(move || forward_requests(client, server, &log, &delay));
             }
         });
-        CountingProxy { endpoint, log }
+        CountingProxy {
+            endpoint,
+            log,
+            delay_ms,
+        }
+    }
+
+    /// Holds every request from now on for `delay` before forwarding it.
+    pub fn set_delay(&self, delay: Duration) {
+        self.delay_ms
+            .store(delay.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// Requests with `method` whose path (without query) ends with `key`; the SDK adds
@@ -137,7 +154,12 @@ impl CountingProxy {
 }
 
 /// Copies requests from client to server, logging each head and passing bodies through.
-fn forward_requests(mut client: TcpStream, mut server: TcpStream, log: &Mutex<Vec<Logged>>) {
+fn forward_requests(
+    mut client: TcpStream,
+    mut server: TcpStream,
+    log: &Mutex<Vec<Logged>>,
+    delay_ms: &AtomicU64,
+) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     loop {
@@ -164,6 +186,7 @@ fn forward_requests(mut client: TcpStream, mut server: TcpStream, log: &Mutex<Ve
                 buf.extend_from_slice(&chunk[..n]);
             }
             let request: Vec<u8> = buf.drain(..end + 4 + body).collect();
+            std::thread::sleep(Duration::from_millis(delay_ms.load(Ordering::Relaxed)));
             if server.write_all(&request).is_err() {
                 return;
             }
