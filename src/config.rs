@@ -141,6 +141,34 @@ pub struct Config {
     #[arg(long, env = "TESSERA_QUEUE_TIMEOUT_MS", default_value_t = 20_000)]
     pub queue_timeout_ms: u64,
 
+    /// Time budget of one request (milliseconds) when the front door gives no deadline
+    /// (the standalone server; on Lambda the invocation's own deadline is used): HEAD,
+    /// directory walk, download, render and encode must fit, else 503 + Retry-After.
+    #[arg(long, env = "TESSERA_REQUEST_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(2_000..=900_000))]
+    pub request_timeout_ms: u64,
+
+    /// Standalone server: time a client has to send a complete request head, and to send
+    /// the first one after connecting (milliseconds); an HTTP/1.1 connection waiting for its
+    /// next request is closed after it too. Slow or stalled heads are cut off.
+    #[arg(long, env = "TESSERA_HEADER_READ_TIMEOUT_MS", default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..))]
+    pub header_read_timeout_ms: u64,
+
+    /// Standalone server: a connection with no request in flight that moves no byte for
+    /// this long is closed (milliseconds).
+    #[arg(long, env = "TESSERA_IDLE_TIMEOUT_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(100..))]
+    pub idle_timeout_ms: u64,
+
+    /// Standalone server: connections served at once; more wait in the listen backlog
+    /// until one closes.
+    #[arg(long, env = "TESSERA_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Lambda response streaming's rate after the first 6 MB, in bytes per second (AWS
+    /// documents 2 MB/s); a response that could not stream out before the invocation's
+    /// deadline is answered 503 instead of being cut off after its 200 headers.
+    #[arg(long, env = "TESSERA_STREAM_BYTES_PER_SEC", default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub stream_bytes_per_sec: u64,
+
     /// Opened libvips images kept for reuse (also bounded in bytes by their share of the
     /// memory budget).
     #[arg(long, env = "TESSERA_OPENED_IMAGES", default_value_t = 64)]
@@ -263,6 +291,18 @@ impl Config {
 
     pub fn queue_timeout(&self) -> Duration {
         Duration::from_millis(self.queue_timeout_ms)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms)
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.idle_timeout_ms)
     }
 
     pub fn info_cache_ttl(&self) -> Duration {

@@ -4,12 +4,14 @@
 //!
 //! Streaming (Function URL `InvokeMode: RESPONSE_STREAM`) is what lifts the 6 MB ceiling
 //! of buffered invocations, so a full-size image of tens of MB is delivered. The
-//! invocation's deadline becomes a [`Deadline`] extension, so a render that cannot finish
-//! in time is answered 503 + `no-store` instead of being killed into a platform error that
-//! CloudFront could cache. Everything here is testable without the Lambda runtime: the
-//! tests feed `events/*.json` through `lambda_http::request::from_str` and [`respond`].
+//! invocation's deadline becomes a [`Deadline`] extension and streaming's documented rate a
+//! [`Delivery`] one, so a request that cannot finish in time (its work, or the streaming of
+//! its answer) is answered 503 + `no-store` instead of being killed into a platform error or
+//! a truncated 200 that CloudFront could cache. Everything here is testable without the
+//! Lambda runtime: the tests feed `events/*.json` through `lambda_http::request::from_str`
+//! and [`respond`].
 
-use crate::service::{self, App, Deadline};
+use crate::service::{self, App, Deadline, Delivery};
 use bytes::Bytes;
 use http_body_util::Full;
 use lambda_http::{Context, RequestExt};
@@ -52,11 +54,14 @@ fn deadline_from(deadline: SystemTime, now: SystemTime, now_instant: Instant) ->
     }
 }
 
-/// Answers one Lambda HTTP request through the service.
+/// Answers one Lambda HTTP request through the service, its answer counted as streamed.
 pub async fn respond(app: &App, req: lambda_http::Request) -> http::Response<Bytes> {
+    let mut req = service_request(req);
+    let delivery = Delivery::lambda(app.config().stream_bytes_per_sec);
+    req.extensions_mut().insert(delivery);
     // Boxed: the service future nested inside the runtime's service stack is deeper than
     // the compiler's type-layout limit; one allocation per request breaks the chain.
-    Box::pin(service::handle(app, service_request(req))).await
+    Box::pin(service::handle(app, req)).await
 }
 
 /// Runs the Lambda runtime loop until the platform stops the process. `app` is built once

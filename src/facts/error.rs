@@ -13,8 +13,10 @@ use std::fmt;
 pub enum FactsErrorKind {
     /// Reading bytes failed; the kind is the source's, so 404/403/503 survive.
     Source(SourceErrorKind),
-    /// The bytes are not a container we read (or a feature of it we do not support).
+    /// The bytes are a container we know, using a feature of it we do not support.
     Unsupported,
+    /// The bytes begin with no image signature we know: to a client, not an image at all.
+    Unrecognised,
     /// The bytes claim to be a known container but are truncated, inconsistent or hostile.
     Corrupt,
 }
@@ -31,6 +33,14 @@ impl FactsError {
     pub(crate) fn corrupt(message: impl Into<String>) -> Self {
         FactsError {
             kind: FactsErrorKind::Corrupt,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn unrecognised(message: impl Into<String>) -> Self {
+        FactsError {
+            kind: FactsErrorKind::Unrecognised,
             message: message.into(),
             source: None,
         }
@@ -75,6 +85,7 @@ impl fmt::Display for FactsError {
                 write!(f, "reading image bytes failed ({kind:?}): {}", self.message)
             }
             FactsErrorKind::Unsupported => write!(f, "unsupported image: {}", self.message),
+            FactsErrorKind::Unrecognised => write!(f, "not an image: {}", self.message),
             FactsErrorKind::Corrupt => write!(f, "corrupt image: {}", self.message),
         }
     }

@@ -59,7 +59,7 @@ pub(crate) fn sniff_with(fetch: &mut Fetcher) -> Result<ContainerFormat, FactsEr
     let head = fetch.clipped(0, SNIFF_LEN)?;
     sniff_bytes(&head).ok_or_else(|| {
         let shown: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        FactsError::unsupported(format!("unknown file signature [{}]", shown.join(" ")))
+        FactsError::unrecognised(format!("unknown file signature [{}]", shown.join(" ")))
     })
 }
 
@@ -100,10 +100,10 @@ mod tests {
     }
 
     #[test]
-    fn unknown_is_unsupported() {
+    fn unknown_is_unrecognised() {
         let src = crate::source::MemorySource::new(b"hello world".to_vec(), "mem:txt");
         let err = sniff_format(&src).unwrap_err();
-        assert_eq!(err.kind(), crate::facts::FactsErrorKind::Unsupported);
+        assert_eq!(err.kind(), crate::facts::FactsErrorKind::Unrecognised);
         assert!(err.to_string().contains("68 65 6c"), "{err}");
     }
 }

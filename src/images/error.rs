@@ -96,9 +96,12 @@ impl From<FactsError> for ImageError {
         if let Some(source) = err.source_error() {
             return ImageError::from_source_kind(source.kind(), err.to_string());
         }
-        // A file we cannot read as an image is the operator's problem, not the client's.
         let kind = match err.kind() {
+            // A feature of a known format we do not offer is the operator's problem: 501.
             FactsErrorKind::Unsupported => ErrorKind::NotImplemented,
+            // Bytes with no image signature are no image, as a missing object is none: the
+            // same 404, so a probe (`.git/config`, `.env`) learns nothing of what exists.
+            FactsErrorKind::Unrecognised => ErrorKind::NotFound,
             _ => ErrorKind::Internal,
         };
         ImageError::new(kind, err.to_string())

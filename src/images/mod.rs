@@ -19,7 +19,7 @@ mod store;
 mod traffic;
 
 pub use budget::MemoryShares;
-pub use deadline::{Deadline, DEADLINE_MARGIN};
+pub use deadline::{Deadline, Delivery, DEADLINE_MARGIN};
 pub use error::{ErrorKind, ImageError};
 pub use render::Prepared;
 pub use store::{bucket_store, store_from_config};

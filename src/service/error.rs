@@ -1,7 +1,7 @@
 //! The one error type of the service, and the only place an error becomes HTTP.
 //!
-//! Client errors keep their status and a short, fixed description; internal errors become a
-//! generic 500. The detail (a libvips message, a file path, a bucket and key) is kept for the
+//! Every error keeps its status and gets a short, fixed sentence per kind; internal errors
+//! become a generic 500. The detail (a libvips message, a file path, a bucket and key) is kept for the
 //! log line and never written into a response. Every error response is `no-store`, so no
 //! cache in front of us can keep a failure as if it were the image.
 
@@ -50,23 +50,24 @@ impl ServiceError {
         }
     }
 
-    /// The short body a client sees. Fixed per kind except for IIIF syntax errors, whose
-    /// message says what was wrong with the URL the client itself sent.
-    pub fn public_message(&self) -> String {
+    /// The short body a client sees: one fixed sentence per kind. A `&'static str` cannot
+    /// carry a byte of an object, a path, a bucket or a key, nor echo what the client sent;
+    /// the detail goes to the log line only.
+    pub fn public_message(&self) -> &'static str {
         let ServiceError::Image(err) = self else {
-            return "Method not allowed".into();
+            return "Method not allowed";
         };
         match err.kind {
-            ErrorKind::BadRequest => format!("Bad request: {}", err.detail),
-            ErrorKind::Forbidden => "Forbidden".into(),
-            ErrorKind::NotFound => "Not found".into(),
-            ErrorKind::NotImplemented => format!("Not implemented: {}", err.detail),
-            ErrorKind::TooLarge => "Not implemented: this image is too large to render at \
-                                    this size here; ask for a smaller size, or store it as a \
-                                    tiled pyramid TIFF (tessera convert)"
-                .into(),
-            ErrorKind::Unavailable => "Service unavailable, retry later".into(),
-            ErrorKind::Internal => "Internal server error".into(),
+            ErrorKind::BadRequest => "Bad request: not a valid IIIF request for this image",
+            ErrorKind::Forbidden => "Forbidden",
+            ErrorKind::NotFound => "Not found",
+            ErrorKind::NotImplemented => "Not implemented: a feature this server does not offer",
+            ErrorKind::TooLarge => {
+                "Not implemented: this image is too large to render at this size here; ask \
+                 for a smaller size, or store it as a tiled pyramid TIFF (tessera convert)"
+            }
+            ErrorKind::Unavailable => "Service unavailable, retry later",
+            ErrorKind::Internal => "Internal server error",
         }
     }
 }

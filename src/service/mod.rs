@@ -5,6 +5,7 @@
 //! every error to a status live here and nowhere else; every answer about an image comes
 //! from the HTTP-free core, [`crate::images::Images`].
 
+mod budget;
 mod error;
 mod image;
 mod info;
@@ -13,8 +14,9 @@ mod public_url;
 mod respond;
 mod viewer;
 
-/// The Lambda front door attaches a [`Deadline`] to the request; the core enforces it.
-pub use crate::images::{Deadline, DEADLINE_MARGIN};
+/// The Lambda front door attaches a [`Deadline`] and its [`Delivery`] rate to the request;
+/// without a deadline, the configured request budget is the deadline.
+pub use crate::images::{Deadline, Delivery, DEADLINE_MARGIN};
 pub use error::{ErrorKind, ServiceError};
 
 use crate::config::Config;
@@ -82,11 +84,16 @@ pub(crate) struct RequestStats {
 }
 
 /// Answers one request. Never panics on input; every failure becomes an error response.
-pub async fn handle(app: &App, req: Request<()>) -> Response<Bytes> {
+pub async fn handle(app: &App, mut req: Request<()>) -> Response<Bytes> {
     let started = Instant::now();
     let before = app.images.traffic();
     let mut stats = RequestStats::default();
-    let result = route(app, &req, &mut stats).await;
+    // One deadline for all the work; the image core reads it from the request too.
+    let deadline = budget::deadline_of(&req, started, app.config.request_timeout());
+    req.extensions_mut().insert(deadline);
+    let result = budget::within(deadline, route(app, &req, &mut stats))
+        .await
+        .and_then(|resp| budget::deliverable(&req, deadline, resp));
     let mut resp = match result {
         Ok(resp) => resp,
         Err(err) => {

@@ -16,6 +16,7 @@ pub struct CountingProxy {
     pub endpoint: String,
     log: Arc<Mutex<Vec<Logged>>>,
     faults: Arc<Mutex<Vec<Rule>>>,
+    delay: Arc<Mutex<Duration>>,
 }
 
 /// What the proxy does to a request instead of passing it on untouched.
@@ -56,7 +57,9 @@ impl CountingProxy {
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let log = Arc::new(Mutex::new(Vec::new()));
         let faults: Arc<Mutex<Vec<Rule>>> = Arc::default();
+        let delay: Arc<Mutex<Duration>> = Arc::default();
         let (log_for_thread, faults_for_thread) = (Arc::clone(&log), Arc::clone(&faults));
+        let delay_for_thread = Arc::clone(&delay);
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let server = TcpStream::connect(&upstream).unwrap();
@@ -65,14 +68,24 @@ impl CountingProxy {
                 let back_cut = Arc::clone(&cut);
                 std::thread::spawn(move || copy_answers(back.0, back.1, &back_cut));
                 let (log, faults) = (Arc::clone(&log_for_thread), Arc::clone(&faults_for_thread));
-                std::thread::spawn(move || forward_requests(client, server, &log, &faults, &cut));
+                let delay = Arc::clone(&delay_for_thread);
+                std::thread::spawn(move || {
+                    forward_requests(client, server, &log, (&faults, &delay), &cut)
+                });
             }
         });
         CountingProxy {
             endpoint,
             log,
             faults,
+            delay,
         }
+    }
+
+    /// Holds every request from now on for `delay` before forwarding it (a slow store);
+    /// `Duration::ZERO` lifts it.
+    pub fn set_delay(&self, delay: Duration) {
+        *self.delay.lock().unwrap() = delay;
     }
 
     /// Applies `fault` to the next `times` requests with `method` whose path (without
@@ -127,7 +140,7 @@ fn forward_requests(
     mut client: TcpStream,
     mut server: TcpStream,
     log: &Mutex<Vec<Logged>>,
-    faults: &Mutex<Vec<Rule>>,
+    (faults, delay): (&Mutex<Vec<Rule>>, &Mutex<Duration>),
     cut: &Cut,
 ) {
     let mut buf = Vec::new();
@@ -157,6 +170,10 @@ fn forward_requests(
                 buf.extend_from_slice(&chunk[..n]);
             }
             let request: Vec<u8> = buf.drain(..end + 4 + body).collect();
+            let pause = *delay.lock().unwrap();
+            if !pause.is_zero() {
+                std::thread::sleep(pause);
+            }
             match fault {
                 Some(Fault::Delay(pause)) => std::thread::sleep(pause),
                 Some(Fault::Status(status)) => {

@@ -6,8 +6,12 @@
 pub mod emulator;
 pub mod round_trip;
 
+use bytes::Bytes;
 use image::{Rgb, RgbImage};
+use lambda_http::{Context, RequestExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use tessera::service::App;
 
 /// Buffered Lambda responses stop at 6 MB; the streamed full-size image must exceed it.
 pub const BUFFERED_LIMIT: usize = 6 * 1024 * 1024;
@@ -50,4 +54,33 @@ pub fn event_names() -> Vec<String> {
 
 pub fn event_text(name: &str) -> String {
     std::fs::read_to_string(events_dir().join(format!("{name}.json"))).unwrap()
+}
+
+/// `method path` as the Lambda glue receives it from the runtime, in an invocation whose
+/// deadline (epoch milliseconds, as the Runtime API gives it) is `left` from now.
+pub fn invocation(method: &str, path: &str, left: Duration) -> lambda_http::Request {
+    let mut context = Context::default();
+    let deadline = SystemTime::now() + left;
+    context.deadline = deadline
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    http::Request::builder()
+        .method(method)
+        .uri(format!("https://tessera.test{path}"))
+        .header("host", "tessera.test")
+        .body(lambda_http::Body::Empty)
+        .unwrap()
+        .with_lambda_context(context)
+}
+
+/// Answers `method path` through the Lambda glue (deadline and streaming rate attached)
+/// and the service, with `left` until the invocation's deadline.
+pub async fn invoke_within(
+    app: &App,
+    method: &str,
+    path: &str,
+    left: Duration,
+) -> http::Response<Bytes> {
+    tessera::doors::lambda::respond(app, invocation(method, path, left)).await
 }
