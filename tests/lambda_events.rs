@@ -19,8 +19,22 @@ async fn invoke(app: &App, name: &str) -> Response<Bytes> {
     tessera::doors::lambda::respond(app, req).await
 }
 
+/// The body as JSON; the events accept gzip as browsers do, so info.json comes gzipped.
 fn json(resp: &Response<Bytes>) -> Value {
-    serde_json::from_slice(resp.body()).expect("JSON body")
+    let mut body = resp.body().to_vec();
+    if resp
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|v| v == "gzip")
+    {
+        use std::io::Read;
+        let mut text = Vec::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut text)
+            .expect("gzip body");
+        body = text;
+    }
+    serde_json::from_slice(&body).expect("JSON body")
 }
 
 fn assert_error(resp: &Response<Bytes>, status: u16, body_start: &str) {

@@ -1,5 +1,6 @@
-//! Headers that depend on the request: CORS (a fixed `*`, a reflected Origin with
-//! credentials, a list of origins) and info.json's gzip for clients that accept it.
+//! What depends on how a request is written: CORS headers (a fixed `*`, a reflected
+//! Origin with credentials, a list of origins), info.json's gzip for clients that accept
+//! it, and the canonical percent-encoding CloudFront's viewer-request function sends.
 
 mod common;
 use common::*;
@@ -108,4 +109,37 @@ async fn info_json_is_gzipped_for_clients_that_accept_it() {
     )
     .await;
     assert!(tile.headers().get("content-encoding").is_none());
+}
+
+/// CloudFront's viewer-request function (template.yaml) rewrites every /iiif/ path to one
+/// canonical percent-encoding before origin access control signs it; the service must
+/// read the rewritten path as the same request.
+#[tokio::test]
+async fn canonically_encoded_paths_mean_the_same_request() {
+    let dir = fixture_dir();
+    let app = app(dir.path());
+    for (raw, canonical) in [
+        (
+            "/iiif/3/quad.tif/pct:10,20,30,40/!100,100/0/default.jpg",
+            "/iiif/3/quad.tif/pct%3A10%2C20%2C30%2C40/%21100%2C100/0/default.jpg",
+        ),
+        (
+            "/iiif/3/quad.tif/full/^max/0/default.png",
+            "/iiif/3/quad.tif/full/%5Emax/0/default.png",
+        ),
+        (
+            "/iiif/3/sub%2fnested.png/info.json",
+            "/iiif/3/sub%2Fnested.png/info.json",
+        ),
+        (
+            "/iiif/manifest/3/sub%2fnested.png",
+            "/iiif/manifest/3/sub%2Fnested.png",
+        ),
+    ] {
+        let a = get(&app, raw, &[]).await;
+        let b = get(&app, canonical, &[]).await;
+        assert_eq!(a.status(), 200, "{raw}");
+        assert_eq!(b.status(), 200, "{canonical}");
+        assert_eq!(header(&a, "etag"), header(&b, "etag"), "{canonical}");
+    }
 }
