@@ -1,14 +1,12 @@
 # `sam build` entry point (template.yaml: Metadata BuildMethod makefile). SAM runs
-# `make build-TesseraFunction` with ARTIFACTS_DIR set; scripts/package-lambda builds the
-# release bootstrap, bundles libvips, its libraries, glibc's loader and libc, and stages
-# the bundle there. SAM does not tell a makefile the function's architecture, so it is
-# TESSERA_ARCH, which must match the template's Architecture parameter.
-TESSERA_ARCH ?= arm64
-
+# `make build-<LogicalId>` with ARTIFACTS_DIR set and tells it no architecture;
+# scripts/sam-build reads the one SAM resolved for that function from its build graph,
+# runs scripts/package-lambda (release bootstrap, libvips, its libraries, glibc's loader
+# and libc) for it, stages the bundle and checks its ELF machine.
 .PHONY: build-TesseraFunction build-MetadataFunction
 build-TesseraFunction:
-	scripts/package-lambda --stage "$(ARTIFACTS_DIR)" $(TESSERA_ARCH)
+	scripts/sam-build TesseraFunction bootstrap
 
 # The optional create-metadata-on-upload function (parameter CreateMetadataOnUpload).
 build-MetadataFunction:
-	scripts/package-lambda --bin metadata-bootstrap --stage "$(ARTIFACTS_DIR)" $(TESSERA_ARCH)
+	scripts/sam-build MetadataFunction metadata-bootstrap

@@ -97,15 +97,36 @@ pub struct Config {
     #[arg(long, env = "TESSERA_PUBLIC_BASE_URL", default_value = "")]
     pub public_base_url: String,
 
-    /// Value of Access-Control-Allow-Origin.
+    /// Access-Control-Allow-Origin: `*`; `reflect` to echo any request's Origin; or a
+    /// comma-separated list of origins, of which the request's is echoed. Anything but `*`
+    /// answers `Vary: Origin`.
     #[arg(long, env = "TESSERA_CORS_ORIGIN", default_value = "*")]
     pub cors_origin: String,
 
-    /// Cache-Control of successful responses (errors are always `no-store`).
+    /// Send `Access-Control-Allow-Credentials: true`; a `*` origin then echoes the
+    /// request's Origin instead, as the CORS spec requires.
+    #[arg(long, env = "TESSERA_CORS_CREDENTIALS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub cors_credentials: bool,
+
+    /// Access-Control-Expose-Headers: response headers a viewer's script may read.
+    #[arg(
+        long,
+        env = "TESSERA_CORS_EXPOSE_HEADERS",
+        default_value = "Link, ETag, Content-Length"
+    )]
+    pub cors_expose_headers: String,
+
+    /// Access-Control-Max-Age of a preflight answer, in seconds.
+    #[arg(long, env = "TESSERA_CORS_MAX_AGE", default_value_t = 86_400)]
+    pub cors_max_age: u32,
+
+    /// Cache-Control of successful responses (errors are always `no-store`). The default
+    /// lets a shared cache (CloudFront) keep a year (`s-maxage`), which an invalidation
+    /// can clear, and browsers, which nothing can clear, revalidate after a day.
     #[arg(
         long,
         env = "TESSERA_CACHE_CONTROL",
-        default_value = "public, max-age=31536000, immutable"
+        default_value = "public, max-age=86400, s-maxage=31536000"
     )]
     pub cache_control: String,
 

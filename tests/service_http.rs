@@ -23,7 +23,7 @@ async fn info_json_3_describes_the_pyramid() {
     assert_eq!(header(&resp, "access-control-allow-origin"), "*");
     assert_eq!(
         header(&resp, "cache-control"),
-        "public, max-age=31536000, immutable"
+        "public, max-age=86400, s-maxage=31536000"
     );
     assert!(
         header(&resp, "link").contains("<http://iiif.io/api/image/3/level2.json>;rel=\"profile\"")
@@ -134,7 +134,7 @@ async fn images_carry_caching_cors_and_link_headers() {
     assert_eq!(resp.status(), 200);
     assert_eq!(
         header(&resp, "cache-control"),
-        "public, max-age=31536000, immutable"
+        "public, max-age=86400, s-maxage=31536000"
     );
     assert_eq!(header(&resp, "access-control-allow-origin"), "*");
     let link = header(&resp, "link");

@@ -6,7 +6,7 @@ use super::respond::{etag, matches_if_none_match, set};
 use super::{public_url, App};
 use crate::iiif::{context_uri, info_json, profile_uri, Format, InfoOptions, Version};
 use bytes::Bytes;
-use http::header::{ACCEPT, LINK, VARY};
+use http::header::{ACCEPT, CONTENT_ENCODING, LINK, VARY};
 use http::{HeaderMap, Request, Response};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
@@ -60,14 +60,29 @@ pub(crate) async fn respond(
     let body = serde_json::to_vec_pretty(&info_json(&facts, &options))
         .map_err(|e| ServiceError::new(super::ErrorKind::Internal, e.to_string()))?;
     let content_type = content_type(version, req.headers());
-    // The body names everything that decides it (id, sizes, limits), so it is the validator.
-    let tag = etag(&[content_type, &String::from_utf8_lossy(&body)]);
+    let gzipped = super::compress::gzip_for(req.headers(), &body);
+    let coding = if gzipped.is_some() {
+        "gzip"
+    } else {
+        "identity"
+    };
+    // The body names everything that decides it (id, sizes, limits), so it is the
+    // validator; each coding is its own representation, with its own strong ETag.
+    let tag = etag(&[content_type, &String::from_utf8_lossy(&body), coding]);
     if matches_if_none_match(req.headers(), &tag) {
         return Ok(app.policy.not_modified(&tag));
     }
-    let mut resp = app.policy.success(Bytes::from(body), content_type, &tag);
+    let mut resp = app
+        .policy
+        .success(Bytes::from(gzipped.unwrap_or(body)), content_type, &tag);
     let headers = resp.headers_mut();
-    headers.insert(VARY, http::HeaderValue::from_static("Accept"));
+    headers.insert(
+        VARY,
+        http::HeaderValue::from_static("Accept, Accept-Encoding"),
+    );
+    if coding == "gzip" {
+        set(headers, CONTENT_ENCODING, coding);
+    }
     let mut links = format!("<{}>;rel=\"profile\"", profile_uri(version));
     if content_type == "application/json" {
         // Plain JSON carries its JSON-LD context in a Link header (IIIF Apache notes).

@@ -6,6 +6,8 @@
 //! from the HTTP-free core, [`crate::images::Images`].
 
 mod budget;
+mod compress;
+mod cors;
 mod error;
 mod image;
 mod info;
@@ -24,6 +26,7 @@ use crate::iiif::Version;
 use crate::images::Images;
 use crate::source::Store;
 use bytes::Bytes;
+use cors::Cors;
 use http::{Method, Request, Response, StatusCode};
 use respond::Policy;
 use std::sync::Arc;
@@ -50,10 +53,7 @@ impl App {
     pub fn with_store(config: Config, store: Arc<dyn Store>) -> Result<App, String> {
         let images = Images::new(&config, store)?;
         let policy = Policy {
-            cors_origin: config
-                .cors_origin
-                .parse()
-                .map_err(|_| "bad TESSERA_CORS_ORIGIN")?,
+            cors: Cors::from_config(&config)?,
             cache_control: config
                 .cache_control
                 .parse()
@@ -107,6 +107,7 @@ pub async fn handle(app: &App, mut req: Request<()>) -> Response<Bytes> {
             app.policy.error(&err)
         }
     };
+    app.policy.cors.apply(req.headers(), resp.headers_mut());
     if req.method() == Method::HEAD {
         // Same headers as GET (Content-Length included), no body.
         let len = resp.body().len();

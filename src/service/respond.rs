@@ -1,7 +1,8 @@
-//! Building responses: the headers every answer carries (CORS), the caching headers of a
-//! success (Cache-Control, ETag, 304), and the shape of every error (short plain body,
-//! `no-store`, Retry-After on 503).
+//! Building responses: the caching headers of a success (Cache-Control, ETag, 304), the
+//! preflight answer, and the shape of every error (short plain body, `no-store`,
+//! Retry-After on 503). CORS headers are added to every answer by [`super::handle`].
 
+use super::cors::Cors;
 use super::error::{ErrorKind, ServiceError};
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
@@ -12,24 +13,15 @@ const RETRY_AFTER_SECS: &str = "2";
 
 /// Header policy shared by all responses of one app.
 pub struct Policy {
-    pub cors_origin: HeaderValue,
+    pub(crate) cors: Cors,
     pub cache_control: HeaderValue,
 }
 
 impl Policy {
-    /// A response with the CORS header set; the caller adds the rest.
+    /// A response with its status and body; the caller adds the rest.
     pub fn response(&self, status: StatusCode, body: Bytes) -> Response<Bytes> {
         let mut resp = Response::new(body);
         *resp.status_mut() = status;
-        let headers = resp.headers_mut();
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            self.cors_origin.clone(),
-        );
-        if self.cors_origin != "*" {
-            // A specific origin makes the answer depend on it for shared caches.
-            headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-        }
         resp
     }
 
@@ -40,10 +32,6 @@ impl Policy {
         set(headers, header::CONTENT_TYPE, content_type);
         set(headers, header::ETAG, etag);
         headers.insert(header::CACHE_CONTROL, self.cache_control.clone());
-        headers.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("Link, ETag, Content-Length"),
-        );
         resp
     }
 
@@ -103,10 +91,7 @@ impl Policy {
             .cloned()
             .unwrap_or_else(|| HeaderValue::from_static("*"));
         headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, allow_headers);
-        headers.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("86400"),
-        );
+        headers.insert(header::ACCESS_CONTROL_MAX_AGE, self.cors.max_age.clone());
         headers.insert(
             header::ALLOW,
             HeaderValue::from_static("GET, HEAD, OPTIONS"),
@@ -177,8 +162,9 @@ mod tests {
 
     #[test]
     fn errors_are_never_cacheable() {
+        let config = crate::config::Config::from_env().unwrap();
         let policy = Policy {
-            cors_origin: HeaderValue::from_static("*"),
+            cors: Cors::from_config(&config).unwrap(),
             cache_control: HeaderValue::from_static("public, max-age=31536000, immutable"),
         };
         for kind in [
@@ -192,7 +178,6 @@ mod tests {
             let detail = "s3://secret-bucket/key: unknown file signature [5b 63 6f 72]";
             let resp = policy.error(&ServiceError::new(kind, detail));
             assert_eq!(resp.headers()[header::CACHE_CONTROL], "no-store");
-            assert_eq!(resp.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
             let body = String::from_utf8(resp.body().to_vec()).unwrap();
             for secret in ["secret", "key", "5b 63"] {
                 assert!(!body.contains(secret), "{kind:?}: {body}");

@@ -44,7 +44,7 @@ pub async fn round_trip(emulator: &Emulator, function: &Function) {
     assert_eq!(large.status(), 200);
     assert_eq!(
         large.headers()["cache-control"],
-        "public, max-age=31536000, immutable"
+        "public, max-age=86400, s-maxage=31536000"
     );
     let large = large.bytes().await.unwrap();
     assert!(large.len() > BUFFERED_LIMIT, "{} bytes", large.len());

@@ -159,7 +159,10 @@ impl ObjectJob {
 }
 
 /// An SDK error in one line: the S3 error code and message, else the HTTP status (a HEAD
-/// of a missing key is a bare 404 with no body), else the SDK's own description.
+/// of a missing key is a bare 404 with no body), else the SDK's own description. A 403
+/// also says "not found": without s3:ListBucket (the template grants GetObject alone) S3
+/// answers a missing key 403, and the upload handler tries a key's other reading on
+/// "not found" (see `upload::handle_records`).
 pub(crate) fn sdk_message<E>(what: &str, err: &SdkError<E, HttpResponse>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -167,9 +170,37 @@ where
     let status = err.raw_response().map(|r| r.status().as_u16());
     match (err.code(), err.message(), status) {
         (_, _, Some(404)) => format!("{what}: not found (404)"),
+        (_, _, Some(403)) => format!(
+            "{what}: not found or access denied (403; S3 answers 403 for a missing key to a \
+             role without s3:ListBucket)"
+        ),
         (Some(code), Some(message), _) => format!("{what}: {code}: {message}"),
         (Some(code), None, _) => format!("{what}: {code}"),
         (None, _, Some(status)) => format!("{what}: HTTP {status}"),
         _ => format!("{what}: {}", DisplayErrorContext(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_s3::error::ErrorMetadata;
+    use aws_sdk_s3::operation::head_object::HeadObjectError;
+    use aws_sdk_s3::primitives::SdkBody;
+
+    fn head_error(status: u16) -> SdkError<HeadObjectError, HttpResponse> {
+        let response = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
+        let err = HeadObjectError::generic(ErrorMetadata::builder().build());
+        SdkError::service_error(err, response)
+    }
+
+    #[test]
+    fn a_missing_key_reads_as_not_found_under_either_status() {
+        // GetObject-only IAM: S3 answers a HEAD of a missing key with a bare 403.
+        for status in [403, 404] {
+            let message = sdk_message("HEAD", &head_error(status));
+            assert!(message.contains("not found"), "{status}: {message}");
+        }
+        assert_eq!(sdk_message("HEAD", &head_error(500)), "HEAD: HTTP 500");
     }
 }
