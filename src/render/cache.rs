@@ -158,12 +158,6 @@ impl OpenedImageCache {
         );
     }
 
-    /// Forgets every image opened from `identity` (an evicted whole copy, whose disk space
-    /// is freed only when its last handle closes, or a replaced object).
-    pub(crate) fn forget(&self, identity: &str) {
-        self.lock().map.retain(|key, _| key.identity != identity);
-    }
-
     /// Forgets an entry whose render failed: its source may be in a bad state, and a stale
     /// source error must not be blamed on the next request.
     pub(crate) fn remove(&self, key: &CacheKey) {
