@@ -83,9 +83,11 @@ pub struct Config {
     #[arg(long, env = "TESSERA_DISK_CACHE_DIR")]
     pub disk_cache_dir: Option<PathBuf>,
 
-    /// Bytes the whole-object disk cache may hold.
-    #[arg(long, env = "TESSERA_DISK_CACHE_BYTES", default_value_t = 402_653_184)]
-    pub disk_cache_bytes: u64,
+    /// Bytes the whole-object disk cache may hold. Default: three quarters of the file
+    /// system holding the cache directory (on Lambda, of EphemeralStorageSize; at most
+    /// 8 GiB), so the rest stays for libvips' and the runtime's own temporary files.
+    #[arg(long, env = "TESSERA_DISK_CACHE_BYTES")]
+    pub disk_cache_bytes: Option<u64>,
 
     /// Whole-object downloads running at once; the others wait for a turn before they
     /// start (their requests' deadlines still apply).

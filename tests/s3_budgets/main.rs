@@ -106,7 +106,7 @@ fn s3_budgets_and_faults() {
         common::app_s3(reader, |c: &mut Config| {
             c.bucket = stage.bucket.clone();
             c.disk_cache_dir = Some(disk.path().to_path_buf());
-            c.disk_cache_bytes = DISK_BYTES;
+            c.disk_cache_bytes = Some(DISK_BYTES);
         })
     });
     let fx = Fixture { stage, app, disk };

@@ -241,9 +241,31 @@ class Settings(unittest.TestCase):
             ("SourceBucket", "TESSERA_BUCKET"),
             ("KeyTemplate", "TESSERA_KEY_TEMPLATE"),
             ("LogLevel", "RUST_LOG"),
+            ("MaxDecodePixels", "TESSERA_MAX_DECODE_PIXELS"),
+            ("DownloadConcurrency", "TESSERA_DOWNLOAD_CONCURRENCY"),
+            ("FailureCacheTtl", "TESSERA_FAILURE_CACHE_TTL"),
         ]:
             self.assertEqual(env[variable], {"Ref": parameter}, variable)
             self.assertIn(parameter, CFN["Parameters"])
+
+    def test_budgets_left_empty_are_derived_by_the_function(self):
+        # An empty MemoryBudget, BlockCacheBytes or DiskCacheBytes must leave the variable
+        # unset (the function derives it from MemorySize or /tmp's size), never "".
+        env = env_vars("TesseraFunction")
+        for parameter, variable in [
+            ("MemoryBudget", "TESSERA_MEMORY_BUDGET"),
+            ("BlockCacheBytes", "TESSERA_BLOCK_CACHE_BYTES"),
+            ("DiskCacheBytes", "TESSERA_DISK_CACHE_BYTES"),
+        ]:
+            self.assertEqual(CFN["Parameters"][parameter]["Default"], "", parameter)
+            condition, when_set, when_empty = env[variable]["Fn::If"]
+            self.assertEqual(when_set, {"Ref": parameter}, variable)
+            self.assertEqual(when_empty, {"Ref": "AWS::NoValue"}, variable)
+            self.assertEqual(
+                CFN["Conditions"][condition],
+                {"Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, ""]}]},
+                condition,
+            )
 
     def test_edge_keeps_a_year_and_browsers_revalidate_sooner(self):
         value = env_vars("TesseraFunction")["TESSERA_CACHE_CONTROL"]
