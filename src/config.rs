@@ -294,6 +294,39 @@ impl S3Config {
     }
 }
 
+/// `cmd` with every argument whose environment variable is set but empty treated as
+/// unset, here and in its subcommands. The Lambda console, a template's `!If` that SAM's
+/// local emulation resolves to "", or `VAR= tessera serve` leave variables empty; clap
+/// would parse "" as a value (an endpoint of "", a byte count that fails), while an
+/// operator means "the default".
+pub fn empty_env_is_unset(cmd: clap::Command) -> clap::Command {
+    let cmd = cmd.mut_args(|arg| {
+        let empty = arg
+            .get_env()
+            .and_then(std::env::var_os)
+            .is_some_and(|value| value.is_empty());
+        if empty {
+            arg.env(None::<&'static str>)
+        } else {
+            arg
+        }
+    });
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    names.into_iter().fold(cmd, |cmd, name| {
+        cmd.mut_subcommand(name, empty_env_is_unset)
+    })
+}
+
+/// Parses `P` from the environment alone (no arguments but the program name), empty
+/// variables counting as unset.
+pub fn parse_env_only<P: clap::Parser>(program: &str) -> Result<P, clap::Error> {
+    let mut matches = empty_env_is_unset(P::command()).try_get_matches_from([program])?;
+    P::from_arg_matches_mut(&mut matches)
+}
+
 impl Config {
     /// Reads the configuration from the environment alone (the Lambda and tests).
     pub fn from_env() -> Result<Config, clap::Error> {
@@ -302,7 +335,7 @@ impl Config {
             #[command(flatten)]
             config: Config,
         }
-        <EnvOnly as clap::Parser>::try_parse_from(["tessera"]).map(|e| e.config)
+        parse_env_only::<EnvOnly>("tessera").map(|e| e.config)
     }
 
     /// The render concurrency, defaulting to the CPUs this process may use.

@@ -19,7 +19,7 @@ struct Settings {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tessera::logging::init(tessera::config::LogFormat::Json);
-    let settings = <Settings as clap::Parser>::try_parse_from(["metadata-bootstrap"])?;
+    let settings = tessera::config::parse_env_only::<Settings>("metadata-bootstrap")?;
     let job = ObjectJob {
         store: tessera::tools::s3_store(&settings.s3).await,
         dry_run: false,

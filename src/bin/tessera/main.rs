@@ -4,11 +4,11 @@
 
 mod tools;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-use tessera::config::{Config, LogFormat};
+use tessera::config::{empty_env_is_unset, Config, LogFormat};
 use tessera::service::App;
 
 #[derive(Parser)]
@@ -41,7 +41,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Empty TESSERA_* variables count as unset, as on the Lambda (config::empty_env_is_unset).
+    let cli = empty_env_is_unset(Cli::command())
+        .try_get_matches()
+        .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches))
+        .unwrap_or_else(|err| err.exit());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => {
