@@ -41,14 +41,27 @@ impl Server {
                 state: None,
             };
         }
-        let state = tempfile::tempdir().unwrap();
-        let port = free_port().to_string();
-        let out = script(&["start", state.path().to_str().unwrap(), &port]);
-        let endpoint = String::from_utf8(out).unwrap().trim().to_owned();
-        Server {
-            endpoint,
-            state: Some(state),
+        // A free port is free only until someone else binds it: tests run in parallel, so
+        // another one can take it between free_port() and the server's bind. A start that
+        // fails is retried on a new port; the last failure carries the server's log.
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            let state = tempfile::tempdir().unwrap();
+            let dir = state.path().to_str().unwrap().to_owned();
+            match try_script(&["start", &dir, &free_port().to_string()]) {
+                Ok(out) => {
+                    return Server {
+                        endpoint: String::from_utf8(out).unwrap().trim().to_owned(),
+                        state: Some(state),
+                    }
+                }
+                Err(err) => {
+                    let log = std::fs::read_to_string(state.path().join("server.log"));
+                    failures.push(format!("{err}\n{}", log.unwrap_or_default()));
+                }
+            }
         }
+        panic!("the S3 server did not start: {}", failures.join("\n---\n"));
     }
 }
 
@@ -99,14 +112,22 @@ impl Stage {
 }
 
 pub fn script(args: &[&str]) -> Vec<u8> {
+    try_script(args).unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// `scripts/s3-server ARGS...`: its stdout, or what it said on failure.
+fn try_script(args: &[&str]) -> Result<Vec<u8>, String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/s3-server");
     let out = Command::new(path)
         .args(args)
         .output()
         .expect("run scripts/s3-server");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "s3-server {args:?} failed: {stderr}");
-    out.stdout
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        Err(format!("s3-server {args:?} failed: {stderr}"))
+    }
 }
 
 pub fn free_port() -> u16 {
