@@ -31,10 +31,9 @@ pub fn bucket_store(s3: S3Store, config: &Config) -> std::io::Result<Arc<dyn Sto
         .disk_cache_dir
         .clone()
         .unwrap_or_else(std::env::temp_dir);
-    let disk_bytes = match config.disk_cache_bytes {
-        Some(bytes) => bytes,
-        None => default_disk_bytes(&disk_parent),
-    };
+    let disk_bytes = config
+        .disk_cache_bytes
+        .unwrap_or_else(|| default_disk_bytes(&disk_parent));
     let settings = BucketSettings {
         bucket: config.bucket.clone(),
         key_template: config.key_template.clone(),
