@@ -5,6 +5,7 @@
 //! one definition, one set of defaults and one validation. Nothing deeper in the crate reads
 //! the environment.
 
+use crate::render::Encoding;
 use crate::source::{BlockCache, S3Credentials, S3Settings, S3Store};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -25,6 +26,21 @@ pub enum SourceKind {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// Which request metrics are produced (see `crate::metrics`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MetricsMode {
+    /// EMF lines on Lambda, `GET /metrics` on the standalone server.
+    Auto,
+    /// EMF lines on stdout, whatever the front door (e.g. a server under the CloudWatch agent).
+    Emf,
+    /// `GET /metrics` on the standalone server only.
+    Prometheus,
+    /// EMF lines everywhere and `GET /metrics` on the standalone server.
+    Both,
+    /// Neither (the request log line still carries every number).
+    Off,
 }
 
 /// All configuration. See the README's table for the environment variable of each field.
@@ -152,6 +168,28 @@ pub struct Config {
     #[arg(long, env = "TESSERA_RIGHTS")]
     pub rights: Option<String>,
 
+    /// Honour `x-preflight-location` and `x-preflight-dimensions` (serverless-iiif's
+    /// headers, set by a trusted function in front: see the README's "Hooks"). Off, they
+    /// are ignored, since any client can send them.
+    #[arg(long, env = "TESSERA_PREFLIGHT", default_value_t = false, action = clap::ArgAction::Set)]
+    pub preflight: bool,
+
+    /// JPEG quality of responses, 1-100.
+    #[arg(long, env = "TESSERA_JPEG_QUALITY", default_value_t = Encoding::DEFAULT.jpeg_quality, value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub jpeg_quality: u8,
+
+    /// WebP quality of responses, 1-100 (bitonal WebP is lossless).
+    #[arg(long, env = "TESSERA_WEBP_QUALITY", default_value_t = Encoding::DEFAULT.webp_quality, value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub webp_quality: u8,
+
+    /// AVIF quality of responses, 1-100.
+    #[arg(long, env = "TESSERA_AVIF_QUALITY", default_value_t = Encoding::DEFAULT.avif_quality, value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub avif_quality: u8,
+
+    /// AVIF encoder effort, 0 (fastest) to 9 (smallest files, many times slower).
+    #[arg(long, env = "TESSERA_AVIF_EFFORT", default_value_t = Encoding::DEFAULT.avif_effort, value_parser = clap::value_parser!(u8).range(0..=9))]
+    pub avif_effort: u8,
+
     /// Formats listed as preferredFormats in info.json, comma-separated.
     #[arg(long, env = "TESSERA_PREFERRED_FORMATS", default_value = "jpg")]
     pub preferred_formats: String,
@@ -231,6 +269,20 @@ pub struct Config {
     /// for the Lambda, whose CloudWatch wants one object per line).
     #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
+
+    /// Request metrics: CloudWatch EMF lines on stdout (Lambda) and/or `GET /metrics`
+    /// (standalone server).
+    #[arg(long, env = "TESSERA_METRICS", value_enum, default_value = "auto")]
+    pub metrics: MetricsMode,
+
+    /// CloudWatch namespace of the EMF metrics.
+    #[arg(long, env = "TESSERA_METRICS_NAMESPACE", default_value = "Tessera")]
+    pub metrics_namespace: String,
+
+    /// The Lambda function's name (set by Lambda): the EMF metrics' `Function` dimension,
+    /// so two stacks in one account chart apart.
+    #[arg(long, env = "AWS_LAMBDA_FUNCTION_NAME", hide = true)]
+    pub lambda_function_name: Option<String>,
 }
 
 /// How to reach S3: the one definition of these flags and variables, flattened into
@@ -339,6 +391,16 @@ impl Config {
     }
 
     /// The render concurrency, defaulting to the CPUs this process may use.
+    /// The encoder settings of responses.
+    pub fn encoding(&self) -> Encoding {
+        Encoding {
+            jpeg_quality: self.jpeg_quality,
+            webp_quality: self.webp_quality,
+            avif_quality: self.avif_quality,
+            avif_effort: self.avif_effort,
+        }
+    }
+
     pub fn render_slots(&self) -> usize {
         self.render_concurrency
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))

@@ -9,6 +9,8 @@
 //! [`config`] reads every environment variable once at start; no `main` reads any.
 //! [`tools`] are the command-line tools (create-metadata, convert, inspect).
 //!
+//! [`metrics`] turns each finished request into EMF lines or Prometheus counters.
+//!
 //! [`cache`] is the kit every cache is built from (single-flight fetches, one stats shape).
 
 pub mod cache;
@@ -18,6 +20,7 @@ pub mod facts;
 pub mod iiif;
 pub mod images;
 pub mod logging;
+pub mod metrics;
 pub mod render;
 pub mod service;
 pub mod source;

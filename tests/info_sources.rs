@@ -44,10 +44,16 @@ fn add_pyramids(dir: &Path) {
     for f in ["odd.v", "edge.v"] {
         std::fs::remove_file(dir.join(f)).unwrap();
     }
+    // Turned a quarter (EXIF orientation 6), and a pyramid carrying the same TIFF tag:
+    // everything must describe them as displayed (500x300, not 300x500).
+    common::turned_jpeg(&dir.join("turned.jpg"), &common::quadrants(500, 300), 6);
+    tiffsave("turned.jpg", "turned.tif", &["--compression", "jpeg"]);
 }
 
 /// Identifiers to compare: every image, and every page of the multi-page TIFF.
-const IMAGES: [&str; 15] = [
+const IMAGES: [&str; 17] = [
+    "turned.jpg",
+    "turned.tif",
     "quad.tif",
     "lossless.tif",
     "lzw.tif",

@@ -19,6 +19,7 @@
 
 use super::failures::Failures;
 use super::CacheStats;
+use crate::metrics::meter;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
@@ -175,6 +176,8 @@ impl<S: Shelf, F: Clone + Send + Sync + 'static> SingleFlight<S, F> {
             Look::Join(flight) => flight,
             Look::Claim(claim) => {
                 let flight = claim.tx.subscribe();
+                // The fetch's traffic is the claiming request's (see `metrics::meter`).
+                let fetch = meter::carry(meter::current(), fetch);
                 tokio::spawn(async move {
                     let landed = match fetch.await {
                         Ok(value) => Landed::Done(value),

@@ -11,6 +11,7 @@
 //! Lambda runtime: the tests feed `events/*.json` through `lambda_http::request::from_str`
 //! and [`respond`].
 
+use crate::metrics::FrontDoor;
 use crate::service::{self, App, Deadline, Delivery};
 use bytes::Bytes;
 use http_body_util::Full;
@@ -59,6 +60,7 @@ pub async fn respond(app: &App, req: lambda_http::Request) -> http::Response<Byt
     let mut req = service_request(req);
     let delivery = Delivery::lambda(app.config().stream_bytes_per_sec);
     req.extensions_mut().insert(delivery);
+    req.extensions_mut().insert(FrontDoor::Lambda);
     // Boxed: the service future nested inside the runtime's service stack is deeper than
     // the compiler's type-layout limit; one allocation per request breaks the chain.
     Box::pin(service::handle(app, req)).await

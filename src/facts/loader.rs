@@ -68,6 +68,7 @@ mod tests {
             format: ContainerFormat::Png,
             width: 10,
             height: 10,
+            orientation: Default::default(),
         };
         let spec = info.open_spec(0, 0).unwrap();
         assert_eq!(spec.loader, Loader::Png);

@@ -15,6 +15,7 @@ mod error;
 mod fetch;
 mod jp2;
 mod loader;
+mod orientation;
 mod raster;
 mod sniff;
 mod tiff;
@@ -30,10 +31,11 @@ mod tests_vips;
 
 pub use error::{FactsError, FactsErrorKind};
 pub use loader::{Loader, OpenSpec};
+pub use orientation::Orientation;
 pub use sniff::{sniff_format, ContainerFormat};
-pub use tiff::{read_tiff, LevelLoad, TiffInfo, TiffLevel, TiffPage};
+pub use tiff::{read_tiff, JpegColour, LevelLoad, StoredTiles, TiffInfo, TiffLevel, TiffPage};
 
-use crate::iiif::ImageFacts;
+use crate::iiif::{self, ImageFacts};
 use crate::source::Source;
 use fetch::Fetcher;
 
@@ -45,8 +47,10 @@ pub enum ImageInfo {
     /// A single-image format, of which only the size is known.
     Raster {
         format: ContainerFormat,
+        /// Stored width and height (before `orientation`).
         width: u32,
         height: u32,
+        orientation: Orientation,
     },
 }
 
@@ -67,13 +71,28 @@ impl ImageInfo {
         }
     }
 
-    /// The planning facts of `page` (0-based), or `None` when there is no such page.
+    /// The planning facts of `page` (0-based), as displayed (see [`Orientation`]), or
+    /// `None` when there is no such page.
     pub fn facts(&self, page: u32) -> Option<ImageFacts> {
         match self {
             ImageInfo::Tiff(tiff) => tiff.facts(page),
-            ImageInfo::Raster { width, height, .. } => {
-                (page == 0).then(|| ImageFacts::single(*width, *height))
-            }
+            ImageInfo::Raster {
+                width,
+                height,
+                orientation,
+                ..
+            } => (page == 0).then(|| {
+                let shown = orientation.turn(iiif::Dimensions::new(*width, *height));
+                ImageFacts::single(shown.width, shown.height)
+            }),
+        }
+    }
+
+    /// How `page` is turned to be displayed.
+    pub fn orientation(&self, page: u32) -> Orientation {
+        match self {
+            ImageInfo::Tiff(tiff) => tiff.orientation(page),
+            ImageInfo::Raster { orientation, .. } => *orientation,
         }
     }
 
@@ -90,9 +109,14 @@ impl ImageInfo {
 pub fn read_facts(source: &dyn Source) -> Result<ImageInfo, FactsError> {
     let mut fetch = Fetcher::new(source);
     let format = sniff::sniff_with(&mut fetch)?;
+    let mut orientation = Orientation::UPRIGHT;
     let (width, height) = match format {
         ContainerFormat::Tiff => return Ok(ImageInfo::Tiff(tiff::tiff_with(&mut fetch)?)),
-        ContainerFormat::Jpeg => raster::jpeg_size(&mut fetch)?,
+        ContainerFormat::Jpeg => {
+            let (width, height, turned) = raster::jpeg_facts(&mut fetch)?;
+            orientation = turned;
+            (width, height)
+        }
         ContainerFormat::Png => raster::png_size(&mut fetch)?,
         ContainerFormat::Webp => raster::webp_size(&mut fetch)?,
         ContainerFormat::Gif => raster::gif_size(&mut fetch)?,
@@ -109,5 +133,6 @@ pub fn read_facts(source: &dyn Source) -> Result<ImageInfo, FactsError> {
         format,
         width,
         height,
+        orientation,
     })
 }

@@ -8,6 +8,7 @@
 
 use super::error::FactsError;
 use super::fetch::Fetcher;
+use super::orientation::{exif_orientation, Orientation};
 
 /// Markers walked before giving up on finding a frame header.
 const MAX_SEGMENTS: u32 = 1024;
@@ -85,9 +86,15 @@ fn is_frame_header(marker: u8) -> bool {
     matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
 }
 
-/// JPEG: walks markers from SOI to the first SOFn and reads its size.
-pub(crate) fn jpeg_size(fetch: &mut Fetcher) -> Result<(u32, u32), FactsError> {
+/// Bytes of an APP1 segment read for its EXIF orientation: IFD0 comes first, and its
+/// entries are within the first few hundred bytes.
+const EXIF_HEAD: u64 = 1024;
+
+/// JPEG: walks markers from SOI to the first SOFn and reads its size, and the orientation
+/// of an EXIF APP1 segment on the way.
+pub(crate) fn jpeg_facts(fetch: &mut Fetcher) -> Result<(u32, u32, Orientation), FactsError> {
     let mut pos: u64 = 2;
+    let mut orientation = None;
     for _ in 0..MAX_SEGMENTS {
         let marker = next_marker(fetch, &mut pos)?;
         match marker {
@@ -95,7 +102,17 @@ pub(crate) fn jpeg_size(fetch: &mut Fetcher) -> Result<(u32, u32), FactsError> {
                 let b = fetch.exact(pos, 7, "JPEG frame header")?;
                 // A zero height means "defined later by a DNL marker": legal, but rare
                 // enough that we refuse it rather than scan the entropy-coded data.
-                return nonzero(be16(&b[5..7]), be16(&b[3..5]), "JPEG");
+                let (w, h) = nonzero(be16(&b[5..7]), be16(&b[3..5]), "JPEG")?;
+                return Ok((w, h, orientation.unwrap_or(Orientation::UPRIGHT)));
+            }
+            0xE1 if orientation.is_none() => {
+                let len = be16(&fetch.exact(pos, 2, "JPEG segment length")?);
+                if len < 2 {
+                    return Err(FactsError::corrupt(format!("JPEG segment length {len}")));
+                }
+                let head = (u64::from(len) - 2).min(EXIF_HEAD) as usize;
+                orientation = exif_orientation(&fetch.exact(pos + 2, head, "JPEG APP1")?);
+                pos += u64::from(len);
             }
             0x01 | 0xD0..=0xD7 => {}
             0xD9 | 0xDA => {

@@ -81,6 +81,7 @@ fn raster(bytes: Vec<u8>) -> Result<(ContainerFormat, u32, u32), FactsError> {
             format,
             width,
             height,
+            ..
         } => Ok((format, width, height)),
         ImageInfo::Tiff(_) => panic!("not a TIFF"),
     }
@@ -107,7 +108,8 @@ fn jpeg_skips_big_segments_in_few_reads() {
         ImageInfo::Raster {
             format: ContainerFormat::Jpeg,
             width: 4032,
-            height: 3024
+            height: 3024,
+            orientation: Default::default(),
         }
     );
     // Start, past EXIF, past ICC: one read per big segment skipped, never the segments.
@@ -253,7 +255,8 @@ fn single_image_formats() {
             ImageInfo::Raster {
                 format,
                 width: 300,
-                height: 200
+                height: 200,
+                orientation: Default::default(),
             },
             "{name}"
         );
@@ -276,7 +279,8 @@ fn single_image_formats() {
         ImageInfo::Raster {
             format: ContainerFormat::Jp2,
             width: 300,
-            height: 200
+            height: 200,
+            orientation: Default::default(),
         }
     );
 }

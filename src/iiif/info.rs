@@ -204,7 +204,7 @@ mod tests {
             "tiles": [{ "width": 512, "height": 512, "scaleFactors": [1, 2] }],
             "preferredFormats": ["webp", "jpg"],
             "rights": "http://creativecommons.org/publicdomain/zero/1.0/",
-            "extraFormats": ["webp", "tif", "gif"],
+            "extraFormats": ["webp", "tif", "gif", "avif"],
             "extraQualities": ["color", "gray", "bitonal"],
             "extraFeatures": ["canonicalLinkHeader", "mirroring", "profileLinkHeader", "rotationArbitrary", "sizeUpscaling"],
         });
@@ -252,7 +252,7 @@ mod tests {
         let details = &doc["profile"][1];
         assert_eq!(
             details["formats"],
-            json!(["jpg", "png", "webp", "tif", "gif"])
+            json!(["jpg", "png", "webp", "tif", "gif", "avif"])
         );
         assert_eq!(
             details["qualities"],

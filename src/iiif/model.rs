@@ -12,16 +12,19 @@ pub enum Format {
     Webp,
     Tif,
     Gif,
+    /// AV1 in HEIF, not in the IIIF table of formats: declared in `extraFormats`.
+    Avif,
 }
 
 impl Format {
     /// Every format we encode, in the order info.json lists them.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Jpg,
         Format::Png,
         Format::Webp,
         Format::Tif,
         Format::Gif,
+        Format::Avif,
     ];
 
     /// The URL extension (`jpg`, `png`, ...).
@@ -32,6 +35,7 @@ impl Format {
             Format::Webp => "webp",
             Format::Tif => "tif",
             Format::Gif => "gif",
+            Format::Avif => "avif",
         }
     }
 
@@ -43,13 +47,17 @@ impl Format {
             Format::Webp => "image/webp",
             Format::Tif => "image/tiff",
             Format::Gif => "image/gif",
+            Format::Avif => "image/avif",
         }
     }
 
     /// True when the format can carry an alpha channel (a transparent background for
     /// arbitrary rotations).
     pub fn has_alpha(self) -> bool {
-        matches!(self, Format::Png | Format::Webp | Format::Tif | Format::Gif)
+        matches!(
+            self,
+            Format::Png | Format::Webp | Format::Tif | Format::Gif | Format::Avif
+        )
     }
 }
 

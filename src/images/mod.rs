@@ -12,15 +12,18 @@
 mod budget;
 mod deadline;
 mod error;
+mod preflight;
 mod render;
 mod replaced;
 mod resolve;
 mod store;
+mod stored_tile;
 mod traffic;
 
 pub use budget::MemoryShares;
 pub use deadline::{Deadline, Delivery, DEADLINE_MARGIN};
 pub use error::{ErrorKind, ImageError};
+pub use preflight::Preflight;
 pub use render::Prepared;
 pub use store::{bucket_store, store_from_config};
 pub use traffic::Traffic;
@@ -58,7 +61,7 @@ impl Images {
         let shares = MemoryShares::from_config(config)?;
         let opened = OpenedImageCache::with_bytes(config.opened_images, shares.opened_images);
         let renderer = Renderer::new(opened).map_err(|e| format!("libvips: {e}"))?;
-        let renderer = Arc::new(renderer);
+        let renderer = Arc::new(renderer.with_encoding(config.encoding()));
         store.on_release(replaced::release_hook(&renderer));
         Ok(Images {
             store,
@@ -91,7 +94,16 @@ impl Images {
     /// HEAD, no byte read), else from its bytes. Either way the same facts, so one image
     /// has one info.json wherever its facts came from.
     pub async fn info(&self, identifier: &str) -> Result<ImageFacts, ImageError> {
-        self.once_more_if_replaced(|| resolve::info_facts(self, identifier))
+        self.info_with(identifier, None).await
+    }
+
+    /// [`Images::info`] of the object a trusted preflight names, or of its dimensions.
+    pub async fn info_with(
+        &self,
+        identifier: &str,
+        preflight: Option<&Preflight>,
+    ) -> Result<ImageFacts, ImageError> {
+        self.once_more_if_replaced(|| resolve::info_facts(self, identifier, preflight))
             .await
     }
 

@@ -14,9 +14,12 @@
 
 use super::error::{ErrorKind, ImageError};
 use super::resolve::{self, Resolved};
-use super::{Deadline, Images};
+use super::{stored_tile, Deadline, Images, Preflight};
+use crate::facts::Orientation;
 use crate::iiif::{canonical_request, plan, Dimensions, ImageRequest, Plan, Version};
+use crate::metrics::meter;
 use crate::render::{decode_pixels, Cancel, CancelOnDrop, RenderJob, Rendered};
+use crate::source::SourceErrorKind;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -45,6 +48,21 @@ impl Prepared {
     }
 }
 
+/// A displayed plan in the stored image's terms: its region mapped onto the stored pixels
+/// it shows, its size with the sides swapped for a quarter turn.
+fn stored_plan(plan: Plan, orientation: Orientation, stored_full: Dimensions) -> Plan {
+    if orientation.is_upright() {
+        return plan;
+    }
+    let size = orientation.turn(Dimensions::new(plan.width, plan.height));
+    Plan {
+        region: orientation.stored_rect(plan.region, stored_full),
+        width: size.width,
+        height: size.height,
+        ..plan
+    }
+}
+
 impl Images {
     /// Resolves the image and plans the request; reads facts, never pixels.
     pub async fn prepare(
@@ -53,8 +71,19 @@ impl Images {
         version: Version,
         request: &ImageRequest,
     ) -> Result<Prepared, ImageError> {
+        self.prepare_with(identifier, version, request, None).await
+    }
+
+    /// [`Images::prepare`] for the object a trusted preflight locates, if it does.
+    pub async fn prepare_with(
+        &self,
+        identifier: &str,
+        version: Version,
+        request: &ImageRequest,
+        preflight: Option<&Preflight>,
+    ) -> Result<Prepared, ImageError> {
         let image = self
-            .once_more_if_replaced(|| resolve::resolve(self, identifier))
+            .once_more_if_replaced(|| resolve::resolve(self, identifier, preflight))
             .await?;
         let plan = plan(request, version, &image.facts, &self.limits)?;
         let canonical = canonical_request(&plan, version, &image.facts, &self.limits);
@@ -87,6 +116,11 @@ impl Images {
         plan: Plan,
         deadline: Option<Deadline>,
     ) -> Result<(Rendered, Duration), ImageError> {
+        if let Some(address) = stored_tile::address(&image.info, image.page, &image.facts, &plan) {
+            if let Some(answer) = self.stored_tile(image, address).await? {
+                return Ok(answer);
+            }
+        }
         let spec = image
             .info
             .open_spec(image.page, plan.level)
@@ -96,11 +130,15 @@ impl Images {
                     format!("no level {} on page {}", plan.level, image.page),
                 )
             })?;
-        let level = image.facts.levels[plan.level];
-        let full = Dimensions {
+        // The facts and the plan are as displayed; the renderer cuts stored pixels and
+        // turns the result (a quarter turn swaps the sides back, a flip keeps them).
+        let orientation = image.info.orientation(image.page);
+        let level = orientation.turn(image.facts.levels[plan.level]);
+        let full = orientation.turn(Dimensions {
             width: image.facts.width,
             height: image.facts.height,
-        };
+        });
+        let plan = stored_plan(plan, orientation, full);
         let pixels = decode_pixels(spec.ranged, level, full, plan.region);
         if pixels > self.max_decode_pixels {
             return Err(ImageError::new(
@@ -125,9 +163,47 @@ impl Images {
             ranged: spec.ranged,
             level,
             full,
+            orientation,
             plan,
         };
         self.run(job, deadline).await
+    }
+
+    /// The stored tile at `address` as a complete JPEG, read on the blocking pool (S3 reads
+    /// block); `None` when its bytes turn out not to be what TIFF stores, so the request is
+    /// rendered instead. No render slot is taken: it costs reads, not CPU.
+    async fn stored_tile(
+        &self,
+        image: &Resolved,
+        address: stored_tile::TileAddress,
+    ) -> Result<Option<(Rendered, Duration)>, ImageError> {
+        let started = Instant::now();
+        let source = Arc::clone(&image.opened.source);
+        let meter = meter::current();
+        let read = tokio::task::spawn_blocking(move || {
+            let _entered = meter::enter(meter);
+            stored_tile::read(&*source, &address)
+        })
+        .await
+        .map_err(|e| ImageError::new(ErrorKind::Internal, format!("stored tile task: {e}")))?;
+        match read {
+            Ok(bytes) => Ok(Some((
+                Rendered {
+                    bytes,
+                    mime: crate::iiif::Format::Jpg.mime(),
+                    width: address.size.width,
+                    height: address.size.height,
+                    stored_tile: true,
+                },
+                started.elapsed(),
+            ))),
+            Err(err) if err.kind() == SourceErrorKind::Other => {
+                let identity = image.opened.source.identity();
+                tracing::warn!(identity, error = %err, "stored tile unusable; rendering");
+                Ok(None)
+            }
+            Err(err) => Err(ImageError::from(err)),
+        }
     }
 
     /// Takes a slot, opens the image, reserves its working memory, renders; all within
@@ -155,7 +231,10 @@ impl Images {
         let started = Instant::now();
         let work = async {
             let renderer = Arc::clone(&self.renderer);
+            let meter = meter::current();
+            let for_open = meter.clone();
             let (job, opened) = tokio::task::spawn_blocking(move || {
+                let _entered = meter::enter(for_open);
                 renderer.open(&job).map(|opened| (job, opened))
             })
             .await
@@ -167,6 +246,7 @@ impl Images {
                 .await?;
             let renderer = Arc::clone(&self.renderer);
             tokio::task::spawn_blocking(move || {
+                let _entered = meter::enter(meter);
                 // Released when libvips really returns, so slots and memory bound the
                 // renders actually running; a cancel makes that soon.
                 let _held = (slot, memory);

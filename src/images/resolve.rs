@@ -13,11 +13,14 @@
 //! TIFF, the same syntax Cantaloupe's meta-identifiers use. Pyramid levels are not pages.
 
 use super::error::{ErrorKind, ImageError};
+use super::preflight::Preflight;
 use super::Images;
 use crate::cache::FlightCache;
 use crate::facts::{read_facts, ImageInfo};
 use crate::iiif::{Dimensions, ImageFacts};
+use crate::metrics::meter;
 use crate::source::{MetaFacts, Opened};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 
 /// One image, ready to plan and render.
@@ -38,9 +41,13 @@ pub(crate) type FactsCache = FlightCache<Arc<ImageInfo>, ImageError>;
 pub(crate) async fn info_facts(
     images: &Images,
     identifier: &str,
+    preflight: Option<&Preflight>,
 ) -> Result<ImageFacts, ImageError> {
     let (name, page) = split_page(identifier)?;
-    let opened = images.store.open(name).await?;
+    if let (0, Some(facts)) = (page, preflight.and_then(Preflight::facts)) {
+        return Ok(facts);
+    }
+    let opened = open(images, name, preflight).await?;
     if let (0, Some(facts)) = (page, opened.meta().as_ref().and_then(facts_from_meta)) {
         return Ok(facts);
     }
@@ -49,10 +56,27 @@ pub(crate) async fn info_facts(
 }
 
 /// Opens an identifier's object and returns its facts for the addressed page.
-pub(crate) async fn resolve(images: &Images, identifier: &str) -> Result<Resolved, ImageError> {
+pub(crate) async fn resolve(
+    images: &Images,
+    identifier: &str,
+    preflight: Option<&Preflight>,
+) -> Result<Resolved, ImageError> {
     let (name, page) = split_page(identifier)?;
-    let opened = images.store.open(name).await?;
+    let opened = open(images, name, preflight).await?;
     resolve_opened(images, identifier, opened, page).await
+}
+
+/// The object a name addresses, or the one a preflight locates instead.
+async fn open(
+    images: &Images,
+    name: &str,
+    preflight: Option<&Preflight>,
+) -> Result<Opened, ImageError> {
+    let located = preflight.and_then(|p| p.location.as_deref());
+    Ok(match located {
+        Some(location) => images.store.open_at(location).await?,
+        None => images.store.open(name).await?,
+    })
 }
 
 async fn resolve_opened(
@@ -62,15 +86,23 @@ async fn resolve_opened(
     page: u32,
 ) -> Result<Resolved, ImageError> {
     let reader = Arc::clone(&opened.walker);
+    let walked_now = Arc::new(AtomicBool::new(false));
+    let walking = Arc::clone(&walked_now);
     let walked = images
         .facts
         .get_or_fetch(opened.source.identity(), || async move {
-            let info = tokio::task::spawn_blocking(move || read_facts(&*reader))
-                .await
-                .map_err(|e| ImageError::new(ErrorKind::Internal, e.to_string()))??;
+            walking.store(true, Relaxed);
+            let meter = meter::current();
+            let info = tokio::task::spawn_blocking(move || {
+                let _entered = meter::enter(meter);
+                read_facts(&*reader)
+            })
+            .await
+            .map_err(|e| ImageError::new(ErrorKind::Internal, e.to_string()))??;
             Ok::<_, ImageError>(Arc::new(info))
         })
         .await;
+    meter::credit(|m| m.facts(!walked_now.load(Relaxed)));
     let info = walked.inspect_err(|err| images.forget_if_replaced(err, &opened))?;
     let facts = info.facts(page).ok_or_else(|| {
         ImageError::new(

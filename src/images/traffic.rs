@@ -1,12 +1,12 @@
-//! What the request log line reports of the process's I/O: the S3 traffic and every cache's
-//! [`CacheStats`], read in one place and subtracted in one place, so a new cache is one
-//! field here rather than another pair of counters summed by hand in `handle`.
+//! The process's I/O since start: the S3 traffic and every cache's [`CacheStats`], read in
+//! one place, so a new cache is one field here. `/metrics` reports what each cache holds
+//! from it; per-request numbers come from each request's own meter (`crate::metrics`).
 
 use super::Images;
 use crate::cache::CacheStats;
-use crate::source::{StoreStats, TransferStats};
+use crate::source::StoreStats;
 
-/// The counters of the app at one moment (or, from [`Traffic::since`], between two).
+/// The counters of the app at one moment.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Traffic {
     pub store: StoreStats,
@@ -23,21 +23,18 @@ impl Traffic {
         }
     }
 
-    /// What was counted since `before`; what is held now is kept as it is.
-    pub fn since(&self, before: &Traffic) -> Traffic {
-        let (now, then) = (&self.store, &before.store);
-        Traffic {
-            store: StoreStats {
-                s3: TransferStats {
-                    requests: now.s3.requests.saturating_sub(then.s3.requests),
-                    bytes: now.s3.bytes.saturating_sub(then.s3.bytes),
-                },
-                blocks: now.blocks.since(&then.blocks),
-                whole: now.whole.since(&then.whole),
-                heads: now.heads.since(&then.heads),
-            },
-            facts: self.facts.since(&before.facts),
-            opened: self.opened.since(&before.opened),
-        }
+    /// What each cache holds now (name, entries, bytes), for `/metrics`.
+    pub fn held(&self) -> Vec<(&'static str, u64, u64)> {
+        let s = &self.store;
+        [
+            ("block", &s.blocks),
+            ("whole_object", &s.whole),
+            ("head", &s.heads),
+            ("facts", &self.facts),
+            ("opened_image", &self.opened),
+        ]
+        .into_iter()
+        .map(|(name, c)| (name, c.entries, c.resident_bytes))
+        .collect()
     }
 }

@@ -11,6 +11,7 @@
 use super::job::{Loader, RenderJob};
 use super::steps::crop::map_region;
 use super::steps::load::{Access, OpenedImage};
+use crate::facts::Orientation;
 use crate::iiif::{Dimensions, Plan, Rect};
 
 /// Bytes per output pixel while the answer is made: the pixels computed into memory
@@ -80,7 +81,9 @@ pub(crate) fn working_bytes(
         Access::Streamed => decoder_bytes(job.loader, opened, pixel),
     };
     let settled = match access {
-        Access::Streamed => settled_pixels(region, &job.plan) * SETTLED_PIXEL_BYTES,
+        Access::Streamed => {
+            settled_pixels(region, &job.plan, job.orientation) * SETTLED_PIXEL_BYTES
+        }
         _ => 0,
     };
     input + settled + area(job.plan.rotated_size()) * OUTPUT_PIXEL_BYTES
@@ -112,14 +115,15 @@ fn decoder_bytes(loader: Loader, opened: &OpenedImage, pixel: u64) -> u64 {
 
 /// Pixels a streamed render settles into memory: before an upscaling resize, the cropped
 /// region (upscaling reads rows out of order); after the resize, the output, when rotation
-/// follows (it reads across rows).
-fn settled_pixels(region: Rect, plan: &Plan) -> u64 {
+/// or turning the stored orientation upright follows (they read across rows; a plain
+/// horizontal flip, orientation 2, does not: see `steps/settle.rs`).
+fn settled_pixels(region: Rect, plan: &Plan, orientation: Orientation) -> u64 {
     let before = if upscales(Dimensions::new(region.width, region.height), plan) {
         u64::from(region.width) * u64::from(region.height)
     } else {
         0
     };
-    let after = if plan.degrees != 0.0 {
+    let after = if plan.degrees != 0.0 || orientation.value() > 2 {
         u64::from(plan.width) * u64::from(plan.height)
     } else {
         0
@@ -166,9 +170,19 @@ mod tests {
             format: crate::iiif::Format::Png,
         };
         let region = Rect::new(0, 0, 100, 100);
-        assert_eq!(settled_pixels(region, &plan(50, 50, 0.0)), 0);
-        assert_eq!(settled_pixels(region, &plan(50, 50, 45.0)), 2_500);
-        assert_eq!(settled_pixels(region, &plan(200, 50, 0.0)), 10_000);
-        assert_eq!(settled_pixels(region, &plan(200, 50, 90.0)), 20_000);
+        let upright = Orientation::UPRIGHT;
+        assert_eq!(settled_pixels(region, &plan(50, 50, 0.0), upright), 0);
+        assert_eq!(settled_pixels(region, &plan(50, 50, 45.0), upright), 2_500);
+        assert_eq!(settled_pixels(region, &plan(200, 50, 0.0), upright), 10_000);
+        assert_eq!(
+            settled_pixels(region, &plan(200, 50, 90.0), upright),
+            20_000
+        );
+        // Turning a stored orientation upright settles the output like a rotation; a
+        // horizontal flip does not.
+        let turned = Orientation::from_tag(6);
+        assert_eq!(settled_pixels(region, &plan(50, 50, 0.0), turned), 2_500);
+        let flipped = Orientation::from_tag(2);
+        assert_eq!(settled_pixels(region, &plan(50, 50, 0.0), flipped), 0);
     }
 }

@@ -2,6 +2,7 @@
 //! ([`Rendered`]). Which stored image to open is the facts' [`Loader`], taken as is.
 
 pub use crate::facts::Loader;
+use crate::facts::Orientation;
 use crate::iiif::{Dimensions, Plan};
 use crate::source::Source;
 use std::sync::Arc;
@@ -17,6 +18,9 @@ pub struct RenderJob {
     pub level: Dimensions,
     /// Full-resolution size: the space `plan.region` is expressed in.
     pub full: Dimensions,
+    /// Both `full` and `plan` are in stored orientation; the pipeline turns the result by
+    /// this to display it (see `facts::Orientation`).
+    pub orientation: Orientation,
     pub plan: Plan,
 }
 
@@ -29,4 +33,6 @@ pub struct Rendered {
     pub width: u32,
     /// Final height, after rotation.
     pub height: u32,
+    /// True when the bytes are a stored tile sent as it is, not a render.
+    pub stored_tile: bool,
 }

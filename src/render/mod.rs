@@ -40,6 +40,7 @@ pub use error::{RenderError, RenderErrorKind};
 pub use file_convert::FileImage;
 pub use job::{Loader, RenderJob, Rendered};
 pub use renderer::{OpenedJob, Renderer};
+pub use steps::encode::Encoding;
 /// The walker's tests open every level it finds with render's own options.
 #[cfg(test)]
 pub(crate) use steps::load::tiff_options;

@@ -13,14 +13,16 @@ use super::error::{RenderError, RenderErrorKind};
 use super::job::{RenderJob, Rendered};
 use super::steps;
 use super::steps::context::StepContext;
-use super::steps::encode::encode;
+use super::steps::encode::{encode, Encoding};
 use super::steps::load::{self, Access, OpenedImage};
 use super::vips::ensure_started;
+use crate::metrics::meter;
 use std::sync::Arc;
 
 /// Executes render jobs, reusing opened images through its cache. Share one per process.
 pub struct Renderer {
     cache: OpenedImageCache,
+    encoding: Encoding,
 }
 
 /// A job's image, opened (or found in the cache) and not yet computed.
@@ -43,7 +45,15 @@ impl Renderer {
     /// run yet.
     pub fn new(cache: OpenedImageCache) -> Result<Self, RenderError> {
         ensure_started()?;
-        Ok(Renderer { cache })
+        Ok(Renderer {
+            cache,
+            encoding: Encoding::default(),
+        })
+    }
+
+    /// The same renderer encoding at `encoding`'s qualities.
+    pub fn with_encoding(self, encoding: Encoding) -> Self {
+        Renderer { encoding, ..self }
     }
 
     pub fn cache(&self) -> &OpenedImageCache {
@@ -79,6 +89,9 @@ impl Renderer {
             Some(image) => image,
             None => Arc::new(load::open(job, access)?),
         };
+        if access.keeps() {
+            meter::credit(|m| m.opened(!fresh));
+        }
         if fresh && access.keeps() {
             let kept = cost::kept_bytes(&image, access);
             self.cache.insert(key.clone(), Arc::clone(&image), kept);
@@ -105,6 +118,7 @@ impl Renderer {
         cancel: &Cancel,
     ) -> Result<Rendered, RenderError> {
         let image = &opened.image;
+        let _reads = image.attribute_reads(meter::current());
         self.compute(job, opened, cancel).map_err(|err| {
             self.cache.remove(&opened.key);
             match image.source_error() {
@@ -125,11 +139,13 @@ impl Renderer {
             plan: &job.plan,
             full: job.full,
             streamed: opened.access == Access::Streamed,
+            orientation: job.orientation,
         };
         let image = steps::run(opened.image.image.clone(), &context, cancel)?;
         cancel.watch(&image)?;
-        let bytes = encode(&image, job.plan.format, job.plan.quality)?;
+        let bytes = encode(&image, job.plan.format, job.plan.quality, &self.encoding)?;
         Ok(Rendered {
+            stored_tile: false,
             bytes,
             mime: job.plan.format.mime(),
             width: image.width(),

@@ -6,6 +6,7 @@ use super::info::image_base;
 use super::respond::{etag, matches_if_none_match, set};
 use super::{public_url, App, Deadline, RequestStats};
 use crate::iiif::{profile_uri, ImageRequest, Version};
+use crate::images::Preflight;
 use bytes::Bytes;
 use http::header::LINK;
 use http::{Request, Response};
@@ -14,8 +15,7 @@ pub(crate) async fn respond(
     app: &App,
     req: &Request<()>,
     version: Version,
-    identifier: &str,
-    request: &ImageRequest,
+    (identifier, request, preflight): (&str, &ImageRequest, Option<&Preflight>),
     stats: &mut RequestStats,
 ) -> Result<Response<Bytes>, ServiceError> {
     let deadline = req.extensions().get::<Deadline>().copied();
@@ -23,10 +23,20 @@ pub(crate) async fn respond(
     // old version, so the second plan (and its ETag) is the new version's.
     let mut again = true;
     let (rendered, took, tag, canonical) = loop {
-        let prepared = app.images.prepare(identifier, version, request).await?;
+        let prepared = app
+            .images
+            .prepare_with(identifier, version, request, preflight)
+            .await?;
         let canonical = prepared.canonical().to_string();
         let page = prepared.page().to_string();
-        let tag = etag(&[prepared.identity(), version.as_str(), &page, &canonical]);
+        let rendering = &app.rendering;
+        let tag = etag(&[
+            prepared.identity(),
+            version.as_str(),
+            &page,
+            &canonical,
+            rendering,
+        ]);
         if matches_if_none_match(req.headers(), &tag) {
             return Ok(app.policy.not_modified(&tag));
         }
@@ -38,7 +48,8 @@ pub(crate) async fn respond(
             }
         }
     };
-    stats.render_ms = Some(took.as_millis());
+    stats.render = Some(took);
+    stats.stored_tile = rendered.stored_tile;
 
     let mut resp = app
         .policy

@@ -5,6 +5,7 @@ use super::error::ServiceError;
 use super::respond::{etag, matches_if_none_match, set};
 use super::{public_url, App};
 use crate::iiif::{context_uri, info_json, profile_uri, Format, InfoOptions, Version};
+use crate::images::Preflight;
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_ENCODING, LINK, VARY};
 use http::{HeaderMap, Request, Response};
@@ -47,8 +48,9 @@ pub(crate) async fn respond(
     req: &Request<()>,
     version: Version,
     identifier: &str,
+    preflight: Option<&Preflight>,
 ) -> Result<Response<Bytes>, ServiceError> {
-    let facts = app.images.info(identifier).await?;
+    let facts = app.images.info_with(identifier, preflight).await?;
     let base = public_url::base_url(&app.config.public_base_url, req.headers());
     let options = InfoOptions {
         id: image_base(&base, version, identifier),
@@ -114,7 +116,7 @@ pub(crate) fn content_type(version: Version, headers: &HeaderMap) -> &'static st
     }
 }
 
-/// Parses the configured preferred formats, dropping unknown names.
+/// The configured preferred formats (checked at start by [`check_preferred_formats`]).
 fn preferred_formats(list: &str) -> Vec<Format> {
     list.split(',')
         .filter_map(|name| {
@@ -123,6 +125,25 @@ fn preferred_formats(list: &str) -> Vec<Format> {
                 .find(|f| f.extension() == name.trim())
         })
         .collect()
+}
+
+/// Refuses a preferred format the server does not encode: info.json would promise what
+/// the server answers with 400.
+pub(crate) fn check_preferred_formats(list: &str) -> Result<(), String> {
+    let unknown: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty() && !Format::ALL.iter().any(|f| f.extension() == *name))
+        .collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        let known: Vec<&str> = Format::ALL.iter().map(|f| f.extension()).collect();
+        Err(format!(
+            "TESSERA_PREFERRED_FORMATS: unknown {unknown:?} (known: {})",
+            known.join(", ")
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 use super::{SourceError, SourceErrorKind};
 use crate::cache::blocking::{Claim, Flight, Landing};
 use crate::cache::CacheStats;
+use crate::metrics::meter;
 use bytes::{Bytes, BytesMut};
 use lru::LruCache;
 use std::collections::HashMap;
@@ -174,6 +175,7 @@ impl BlockCache {
         c.hits.fetch_add(hits, Relaxed);
         c.misses.fetch_add(slots.len() as u64 - hits, Relaxed);
         c.joined.fetch_add(joined, Relaxed);
+        meter::credit(|m| m.blocks(hits, slots.len() as u64 - hits));
         slots
     }
 

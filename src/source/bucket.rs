@@ -65,22 +65,39 @@ impl BucketStore {
                 "bad object name",
             ));
         }
-        let key = self.template.replace("{id}", name);
+        self.head_key(&self.template.replace("{id}", name)).await
+    }
+
+    async fn head_key(&self, key: &str) -> Result<ObjectHead, SourceError> {
         self.heads
-            .get_or_fetch(&key, || self.s3.head(&self.bucket, &key))
+            .get_or_fetch(key, || self.s3.head(&self.bucket, key))
             .await
+    }
+
+    fn opened(&self, head: ObjectHead) -> Opened {
+        Opened {
+            source: Arc::new(self.s3.open(&head)),
+            walker: Arc::new(self.s3.open_exact(&head)),
+            head: Some(head),
+        }
     }
 }
 
 #[async_trait]
 impl Store for BucketStore {
     async fn open(&self, name: &str) -> Result<Opened, SourceError> {
-        let head = self.head(name).await?;
-        Ok(Opened {
-            source: Arc::new(self.s3.open(&head)),
-            walker: Arc::new(self.s3.open_exact(&head)),
-            head: Some(head),
-        })
+        Ok(self.opened(self.head(name).await?))
+    }
+
+    /// `location` is a key of this bucket (the preflight checked the bucket).
+    async fn open_at(&self, location: &str) -> Result<Opened, SourceError> {
+        if location.is_empty() || location.len() > 1024 {
+            return Err(SourceError::new(
+                SourceErrorKind::Forbidden,
+                "bad object key",
+            ));
+        }
+        Ok(self.opened(self.head_key(location).await?))
     }
 
     async fn whole(&self, opened: &Opened) -> Result<Arc<dyn Source>, SourceError> {

@@ -54,6 +54,13 @@ impl FileStore {
         FileSource::open(&path, &self.root)
     }
 
+    /// Opens the file at `relative`, a path under the root taken as it is (no template, no
+    /// extension search). Blocking: call from a blocking context.
+    pub fn open_path(&self, relative: &str) -> Result<FileSource, SourceError> {
+        check_identifier(relative)?;
+        FileSource::open(&self.root.join(relative), &self.root)
+    }
+
     fn locate(&self, identifier: &str) -> Result<PathBuf, SourceError> {
         if !self.template.is_empty() {
             let relative = self.template.replace("{id}", identifier);

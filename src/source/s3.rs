@@ -19,6 +19,7 @@
 use super::s3_error::from_sdk;
 use super::s3_store::ObjectHead;
 use super::{BlockCache, Chunks, Source, SourceError, SourceErrorKind};
+use crate::metrics::meter;
 use async_trait::async_trait;
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
@@ -110,6 +111,7 @@ impl S3Source {
         let bytes = self.runtime.block_on(future)?;
         self.counters.add_request(bytes.len() as u64);
         self.store_counters.add_request(bytes.len() as u64);
+        meter::credit(|m| m.s3_request(bytes.len() as u64));
         Ok(bytes)
     }
 }
@@ -216,6 +218,7 @@ impl Chunks for S3Body {
         Some(match chunk {
             Ok(bytes) => {
                 self.counters.add_bytes(bytes.len() as u64);
+                meter::credit(|m| m.s3_bytes(bytes.len() as u64));
                 Ok(bytes)
             }
             Err(err) => Err(body_error(&self.what, err)),

@@ -11,6 +11,7 @@
 use super::s3::{identity, send_get, S3Body, S3Source, TransferCounters, TransferStats};
 use super::s3_error::from_sdk;
 use super::{BlockCache, CachedObject, Chunks, SourceError, SourceErrorKind, WholeObjectCache};
+use crate::metrics::meter;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
@@ -163,6 +164,7 @@ impl S3Store {
     /// The object's size, version and metadata, from one HEAD request.
     pub async fn head(&self, bucket: &str, key: &str) -> Result<ObjectHead, SourceError> {
         self.counters.add_request(0);
+        meter::credit(|m| m.s3_request(0));
         let out = self
             .client
             .head_object()
@@ -219,6 +221,7 @@ impl S3Store {
         let etag = head.etag.as_deref();
         let (output, what) = send_get(&self.client, &head.bucket, &head.key, etag, None).await?;
         self.counters.add_request(0);
+        meter::credit(|m| m.s3_request(0));
         let announced = output.content_length().and_then(|n| u64::try_from(n).ok());
         if announced.is_some_and(|n| n != head.content_length) {
             // Without an ETag (some S3-compatible servers) a new size is how a new version shows.

@@ -24,6 +24,10 @@ pub trait Store: Send + Sync {
     /// Opens the object an identifier names.
     async fn open(&self, name: &str) -> Result<Opened, SourceError>;
 
+    /// Opens the object at a location in the store's own terms (an S3 key, a path under
+    /// the root), bypassing the identifier's mapping: what a trusted preflight names.
+    async fn open_at(&self, location: &str) -> Result<Opened, SourceError>;
+
     /// A source holding the whole object locally, for formats libvips cannot read by
     /// ranges efficiently (JPEG, PNG, JPEG 2000, strip TIFF); a local object already is.
     async fn whole(&self, opened: &Opened) -> Result<Arc<dyn Source>, SourceError>;
@@ -72,22 +76,33 @@ pub struct StoreStats {
     pub heads: CacheStats,
 }
 
+/// A file opened by `open` on the blocking pool, as an [`Opened`].
+async fn opened_file(
+    open: impl FnOnce() -> Result<super::FileSource, SourceError> + Send + 'static,
+) -> Result<Opened, SourceError> {
+    let source = tokio::task::spawn_blocking(open)
+        .await
+        .map_err(|e| SourceError::new(SourceErrorKind::Other, e.to_string()))??;
+    let source: Arc<dyn Source> = Arc::new(source);
+    Ok(Opened {
+        walker: Arc::clone(&source),
+        source,
+        head: None,
+    })
+}
+
 /// Files are opened per request (a stat and an open, microseconds; no descriptors are
 /// hoarded), on the blocking pool because a network file system can take longer.
 #[async_trait]
 impl Store for FileStore {
     async fn open(&self, name: &str) -> Result<Opened, SourceError> {
-        let files = self.clone();
-        let name = name.to_string();
-        let source = tokio::task::spawn_blocking(move || files.open(&name))
-            .await
-            .map_err(|e| SourceError::new(SourceErrorKind::Other, e.to_string()))??;
-        let source: Arc<dyn Source> = Arc::new(source);
-        Ok(Opened {
-            walker: Arc::clone(&source),
-            source,
-            head: None,
-        })
+        let (files, name) = (self.clone(), name.to_string());
+        opened_file(move || files.open(&name)).await
+    }
+
+    async fn open_at(&self, location: &str) -> Result<Opened, SourceError> {
+        let (files, location) = (self.clone(), location.to_string());
+        opened_file(move || files.open_path(&location)).await
     }
 
     async fn whole(&self, opened: &Opened) -> Result<Arc<dyn Source>, SourceError> {

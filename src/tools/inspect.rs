@@ -105,6 +105,7 @@ pub fn warnings(found: &Inspection) -> Vec<String> {
             format,
             width,
             height,
+            ..
         } => {
             return vec![format!(
                 "{format:?} ({width}x{height}) is not tiled: every request reads and decodes \
@@ -207,8 +208,13 @@ impl fmt::Display for Inspection {
                 format,
                 width,
                 height,
+                orientation,
             } => {
                 writeln!(f, "  {format:?}, {width}x{height}, not tiled")?;
+                if !orientation.is_upright() {
+                    let turn = orientation.value();
+                    writeln!(f, "  orientation {turn}: served turned upright")?;
+                }
             }
             ImageInfo::Tiff(tiff) => {
                 let kind = if tiff.is_big_tiff() {

@@ -44,6 +44,65 @@ pub fn vips(args: &[&str]) {
     assert!(status.success(), "vips {args:?} failed");
 }
 
+/// `vips tiffsave` options for a tiled pyramid: `tile` px square tiles, `compression`.
+pub fn pyramid_options(tile: u32, compression: &str) -> Vec<String> {
+    let tile = tile.to_string();
+    [
+        "--tile",
+        "--tile-width",
+        &tile,
+        "--tile-height",
+        &tile,
+        "--pyramid",
+    ]
+    .into_iter()
+    .chain(["--compression", compression])
+    .map(str::to_owned)
+    .collect()
+}
+
+/// The stored pixels that EXIF orientation `o` turns into `shown` (EXIF's definitions).
+pub fn stored_for(o: u8, shown: &RgbImage) -> RgbImage {
+    use image::imageops::{flip_horizontal, flip_vertical, rotate180, rotate270, rotate90};
+    match o {
+        2 => flip_horizontal(shown),
+        3 => rotate180(shown),
+        4 => flip_vertical(shown),
+        5 => rotate270(&flip_horizontal(shown)),
+        6 => rotate270(shown),
+        7 => rotate90(&flip_horizontal(shown)),
+        8 => rotate90(shown),
+        _ => shown.clone(),
+    }
+}
+
+/// An APP1 EXIF segment holding only IFD0 with Orientation = `o` (big-endian, as many
+/// cameras write it).
+fn exif_app1(o: u8) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&1u16.to_be_bytes());
+    tiff.extend_from_slice(&274u16.to_be_bytes());
+    tiff.extend_from_slice(&3u16.to_be_bytes());
+    tiff.extend_from_slice(&1u32.to_be_bytes());
+    tiff.extend_from_slice(&[0, o, 0, 0]);
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    let payload = [&b"Exif\0\0"[..], &tiff].concat();
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend_from_slice(&(payload.len() as u16 + 2).to_be_bytes());
+    segment.extend_from_slice(&payload);
+    segment
+}
+
+/// Writes a JPEG (quality 95) at `path` that displays as `shown` under EXIF orientation
+/// `o`: the stored pixels turned the other way, the EXIF segment spliced in after SOI.
+pub fn turned_jpeg(path: &Path, shown: &RgbImage, o: u8) {
+    let mut jpeg = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95);
+    stored_for(o, shown).write_with_encoder(encoder).unwrap();
+    let tagged = [&jpeg[..2], &exif_app1(o), &jpeg[2..]].concat();
+    std::fs::write(path, tagged).unwrap();
+}
+
 /// A directory of fixtures, all the four-colour pattern unless said: quad.png, quad.jpg,
 /// quad.webp, quad.jp2, quad.tif (JPEG tiles, 256 px, pyramid), lossless.tif (deflate
 /// tiles, 128 px, pyramid), lzw.tif (LZW tiles, pyramid), none.tif (uncompressed 512 px
@@ -183,6 +242,15 @@ pub async fn request(
         builder = builder.header(*k, *v);
     }
     handle(app, builder.body(()).unwrap()).await
+}
+
+/// A counter from the app's `GET /metrics` (0 before its first increment).
+pub async fn counter(app: &App, name: &str) -> u64 {
+    let text = String::from_utf8(get(app, "/metrics", &[]).await.body().to_vec()).unwrap();
+    let prefix = format!("{name} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix)?.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Decodes a response body as an image, checking it is the format asked for.

@@ -104,6 +104,13 @@ impl Stage {
         }
     }
 
+    /// Puts `body` under `key` in the stage's bucket.
+    pub fn put(&self, key: &str, body: Vec<u8>) {
+        let put = self.admin.client().put_object().bucket(&self.bucket);
+        let sent = put.key(key).body(body.into()).send();
+        self.runtime.block_on(sent).unwrap();
+    }
+
     /// A store reading through the proxy, as the service under test does.
     pub fn reader(&self, block_size: u64, cache_bytes: u64) -> S3Store {
         let store = test_store(&self.proxy.endpoint, block_size, cache_bytes);

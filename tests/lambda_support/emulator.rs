@@ -331,17 +331,22 @@ fn function_url_event(
 pub struct Function {
     child: std::process::Child,
     pub log: std::path::PathBuf,
+    /// Where its stdout goes: the EMF metric lines.
+    pub stdout: std::path::PathBuf,
 }
 
 impl Function {
     /// Starts `command` (the bootstrap, possibly wrapped in a chroot) with the Lambda
-    /// environment the platform sets, its stderr going to `log`.
+    /// environment the platform sets, its stderr going to `log` and its stdout beside it
+    /// (`.stdout`).
     pub fn start(
         mut command: std::process::Command,
         emulator: &Emulator,
         log: std::path::PathBuf,
     ) -> Function {
         let stderr = std::fs::File::create(&log).unwrap();
+        let stdout_path = log.with_extension("stdout");
+        let stdout = std::fs::File::create(&stdout_path).unwrap();
         command
             .env("AWS_LAMBDA_RUNTIME_API", &emulator.runtime_api)
             .env("AWS_LAMBDA_FUNCTION_NAME", "tessera")
@@ -349,10 +354,14 @@ impl Function {
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/tessera")
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "emulator")
-            .stdout(std::process::Stdio::null())
+            .stdout(stdout)
             .stderr(stderr);
         let child = command.spawn().expect("the function starts");
-        let mut function = Function { child, log };
+        let mut function = Function {
+            child,
+            log,
+            stdout: stdout_path,
+        };
         function.wait_ready(emulator);
         function
     }
@@ -380,6 +389,10 @@ impl Function {
 
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn stdout_text(&self) -> String {
+        std::fs::read_to_string(&self.stdout).unwrap_or_default()
     }
 }
 

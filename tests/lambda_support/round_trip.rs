@@ -6,7 +6,7 @@ use super::BUFFERED_LIMIT;
 use serde_json::Value;
 use std::time::Duration;
 
-/// info.json with the viewer-facing `id`, a tile, a streamed full-size image over 6 MB, a
+/// info.json with the viewer-facing `id`, a tile (JPEG and AVIF), a streamed full-size image over 6 MB, a
 /// 404, every answer streamed (chunked), and one JSON log line per request.
 pub async fn round_trip(emulator: &Emulator, function: &Function) {
     let client = reqwest::Client::builder()
@@ -36,6 +36,16 @@ pub async fn round_trip(emulator: &Emulator, function: &Function) {
     let img = image::load_from_memory(&tile).unwrap();
     assert_eq!((img.width(), img.height()), (256, 256));
 
+    // AVIF needs libheif and its AV1 encoder, which the bundle must carry.
+    let avif = client
+        .get(url("/iiif/3/quad.tif/0,0,512,512/256,/0/default.avif"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(avif.status(), 200, "log:\n{}", function.log_text());
+    assert_eq!(avif.headers()["content-type"], "image/avif");
+    assert_eq!(&avif.bytes().await.unwrap()[4..12], b"ftypavif");
+
     let large = client
         .get(url("/iiif/3/noise.png/full/max/0/default.png"))
         .send()
@@ -61,12 +71,12 @@ pub async fn round_trip(emulator: &Emulator, function: &Function) {
 
     assert_eq!(emulator.init_error(), None);
     let invocations = emulator.invocations();
-    assert_eq!(invocations.len(), 4);
+    assert_eq!(invocations.len(), 5);
     for inv in &invocations {
         assert_eq!(inv.response_mode.as_deref(), Some("streaming"), "{inv:?}");
         assert_eq!(inv.transfer_encoding.as_deref(), Some("chunked"), "{inv:?}");
     }
-    assert!(invocations[2].posted_bytes > BUFFERED_LIMIT);
+    assert!(invocations[3].posted_bytes > BUFFERED_LIMIT);
 
     // One JSON log line per request, with its status.
     let log = function.log_text();
@@ -79,5 +89,5 @@ pub async fn round_trip(emulator: &Emulator, function: &Function) {
         .iter()
         .filter_map(|v| v["status"].as_u64())
         .collect();
-    assert_eq!(statuses, vec![200, 200, 200, 404], "log:\n{log}");
+    assert_eq!(statuses, vec![200, 200, 200, 200, 404], "log:\n{log}");
 }

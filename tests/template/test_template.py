@@ -8,6 +8,7 @@ Run: .venv/bin/python -m unittest tests/template/test_template.py (scripts/test 
 """
 
 import copy
+import json
 import os
 import re
 import subprocess
@@ -244,6 +245,8 @@ class Settings(unittest.TestCase):
             ("MaxDecodePixels", "TESSERA_MAX_DECODE_PIXELS"),
             ("DownloadConcurrency", "TESSERA_DOWNLOAD_CONCURRENCY"),
             ("FailureCacheTtl", "TESSERA_FAILURE_CACHE_TTL"),
+            ("Metrics", "TESSERA_METRICS"),
+            ("MetricsNamespace", "TESSERA_METRICS_NAMESPACE"),
         ]:
             self.assertEqual(env[variable], {"Ref": parameter}, variable)
             self.assertIn(parameter, CFN["Parameters"])
@@ -320,6 +323,119 @@ class Logs(unittest.TestCase):
             self.assertEqual(RESOURCES[group]["Type"], "AWS::Logs::LogGroup")
             self.assertEqual(props["RetentionInDays"], {"Ref": "LogRetentionDays"})
             self.assertEqual(RESOURCES[group].get("Condition"), RESOURCES[function_id].get("Condition"))
+
+
+def emitted_metrics():
+    """The metric names the binary declares in its EMF lines (src/metrics/emf.rs)."""
+    text = (TOP / "src" / "metrics" / "emf.rs").read_text()
+    return set(re.findall(r'\("([A-Za-z0-9]+)", (?:COUNT|MILLISECONDS|BYTES)', text))
+
+
+class Metrics(unittest.TestCase):
+    def test_metrics_values_are_modes_the_binary_accepts(self):
+        text = (TOP / "src" / "config.rs").read_text()
+        block = text[text.index("pub enum MetricsMode") :]
+        block = block[: block.index("}")]
+        modes = {m.lower() for m in re.findall(r"^\s+([A-Z][a-z]+),", block, re.M)}
+        self.assertEqual(modes, {"auto", "emf", "prometheus", "both", "off"})
+        for value in CFN["Parameters"]["Metrics"]["AllowedValues"]:
+            self.assertIn(value, modes)
+        self.assertEqual(CFN["Parameters"]["Metrics"]["Default"], "emf")
+
+    def test_namespace_pattern_follows_cloudwatch(self):
+        pattern = CFN["Parameters"]["MetricsNamespace"]["AllowedPattern"]
+        for good in ["Tessera", "Museum/IIIF prod", "a.b-c_d#e:f"]:
+            self.assertRegex(good, pattern)
+        for bad in ["", "AWS/Lambda", 'quote"', "back\\slash", "x" * 256]:
+            self.assertNotRegex(bad, pattern)
+
+    def dashboard(self, namespace="Museum/IIIF"):
+        res = RESOURCES["Dashboard"]
+        text, names = res["Properties"]["DashboardBody"]["Fn::Sub"]
+        env = {"Namespace": namespace, "Fn": "tessera-fn", "LogGroup": "/aws/lambda/tessera-fn",
+               "AWS::Region": "eu-west-1"}
+        body = re.sub(r"\$\{([^}]+)\}", lambda m: env[m.group(1)], text)
+        return res, names, json.loads(body)
+
+    def test_dashboard_is_optional_and_charts_what_the_function_emits(self):
+        res, names, body = self.dashboard()
+        self.assertEqual(res["Condition"], "WithDashboard")
+        self.assertEqual(
+            CFN["Conditions"]["WithDashboard"],
+            {"Fn::And": [{"Fn::Equals": [{"Ref": "MetricsDashboard"}, "true"]},
+                         {"Fn::Equals": [{"Ref": "Metrics"}, "emf"]}]},
+        )
+        self.assertEqual(names["Namespace"], {"Ref": "MetricsNamespace"})
+        self.assertEqual(names["Fn"], {"Ref": "TesseraFunction"})
+        self.assertEqual(names["LogGroup"], {"Ref": "TesseraLogGroup"})
+        emitted = emitted_metrics()
+        self.assertIn("Latency", emitted)
+        charted = set()
+        for widget in body["widgets"]:
+            props = widget["properties"]
+            if widget["type"] == "log":
+                self.assertIn("SOURCE '/aws/lambda/tessera-fn'", props["query"])
+                continue
+            for row in props["metrics"]:
+                if isinstance(row[0], dict):
+                    expression = row[0]["expression"]
+                    charted.update(re.findall(r'MetricName="([A-Za-z0-9]+)"', expression))
+                    if "SEARCH" in expression:
+                        self.assertIn('{"Museum/IIIF",Function,Route,StatusClass}', expression)
+                elif row[0] != "...":
+                    self.assertEqual(row[:1] + row[2:4], ["Museum/IIIF", "Function", "tessera-fn"])
+                    charted.add(row[1])
+        self.assertLessEqual(charted, emitted, "the dashboard charts only emitted metrics")
+        self.assertGreaterEqual(
+            charted, {"Requests", "Latency", "RenderTime", "S3Requests", "S3Bytes", "ColdStart"}
+        )
+        self.assertEqual(CFN["Outputs"]["DashboardUrl"]["Condition"], "WithDashboard")
+
+
+class Hooks(unittest.TestCase):
+    def behaviours(self):
+        dist = RESOURCES["Distribution"]["Properties"]["DistributionConfig"]
+        return [dist["DefaultCacheBehavior"], *dist["CacheBehaviors"]]
+
+    def test_an_origin_request_hook_is_optional_and_on_every_behaviour(self):
+        for behaviour in self.behaviours():
+            # The host function keeps the viewer-request slot.
+            events = [a["EventType"] for a in behaviour["FunctionAssociations"]]
+            self.assertEqual(events, ["viewer-request"])
+            name, when_set, when_unset = behaviour["LambdaFunctionAssociations"]["Fn::If"]
+            self.assertEqual(name, "HasOriginRequestHook")
+            self.assertEqual(
+                when_set,
+                [{"EventType": "origin-request", "LambdaFunctionARN": {"Ref": "OriginRequestHookArn"},
+                  "IncludeBody": False}],
+            )
+            # The default deploy is unchanged: no association at all.
+            self.assertEqual(when_unset, {"Ref": "AWS::NoValue"})
+        self.assertEqual(
+            CFN["Conditions"]["HasOriginRequestHook"],
+            {"Fn::Not": [{"Fn::Equals": [{"Ref": "OriginRequestHookArn"}, ""]}]},
+        )
+        self.assertEqual(CFN["Parameters"]["OriginRequestHookArn"]["Default"], "")
+
+    def test_preflight_is_trusted_only_behind_a_hook_and_a_private_url(self):
+        value = env_vars("TesseraFunction")["TESSERA_PREFLIGHT"]
+        self.assertEqual(value, {"Fn::If": ["HasOriginRequestHook", "true", "false"]})
+        rules = CFN.get("Rules", SOURCE.get("Rules", {}))
+        rule = rules["HookNeedsPrivateUrl"]
+        self.assertEqual(rule["RuleCondition"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "OriginRequestHookArn"}, ""]}]})
+        self.assertEqual(rule["Assertions"][0]["Assert"], {"Fn::Equals": [{"Ref": "PublicFunctionUrl"}, "false"]})
+
+    def test_hook_arn_is_a_published_version_in_us_east_1(self):
+        pattern = CFN["Parameters"]["OriginRequestHookArn"]["AllowedPattern"]
+        for good in ["", "arn:aws:lambda:us-east-1:123456789012:function:auth-hook:7"]:
+            self.assertRegex(good, pattern)
+        for bad in [
+            "arn:aws:lambda:us-east-1:123456789012:function:auth-hook",
+            "arn:aws:lambda:us-east-1:123456789012:function:auth-hook:$LATEST",
+            "arn:aws:lambda:eu-west-1:123456789012:function:auth-hook:7",
+            "auth-hook",
+        ]:
+            self.assertNotRegex(bad, pattern)
 
 
 class Sar(unittest.TestCase):

@@ -19,6 +19,15 @@ function run(uri, headers = {}) {
 const spoofed = run('/iiif/3/a/info.json', { 'x-forwarded-host': 'evil.example' });
 assert.equal(spoofed.headers['x-forwarded-host'].value, 'images.example.org');
 
+// Preflight headers come only from an origin-request hook: a viewer's are dropped.
+const forged = run('/iiif/3/a/info.json', {
+  'x-preflight-location': 's3://bucket/secret.tif',
+  'x-preflight-dimensions': '{"width":1,"height":1}',
+});
+assert.equal(forged.headers['x-preflight-location'], undefined);
+assert.equal(forged.headers['x-preflight-dimensions'], undefined);
+assert.equal(forged.headers.host.value, 'images.example.org');
+
 // Canonical percent-encoding of IIIF paths: one spelling per image.
 const uris = [
   ['/iiif/3/a%2Fb/full/max/0/default.jpg', '/iiif/3/a%2Fb/full/max/0/default.jpg'],

@@ -3,11 +3,14 @@
 //! A directory is read as a whole (count, entries, next offset) in one request, then each
 //! wanted tag's value is decoded from its entry or, when it does not fit inline, from the
 //! bytes it points at. Only the *first* value of per-sample tags is fetched, and the tile
-//! offset and byte-count arrays are never touched: they can be megabytes on a big level.
+//! offset and byte-count arrays are never touched: they can be megabytes on a big level
+//! (where they are is kept, see `stored_tiles.rs`).
 
 use super::header::Layout;
+use super::stored_tiles::{PassThroughTags, TagArray, TagBytes};
 use crate::facts::error::FactsError;
 use crate::facts::fetch::Fetcher;
+use crate::facts::Orientation;
 
 /// Directories with more entries than this are refused: real ones have 10-60.
 const MAX_ENTRIES: u64 = 4096;
@@ -34,6 +37,10 @@ pub(crate) struct Directory {
     pub(crate) subfile_type: u32,
     pub(crate) sub_ifds: Vec<u64>,
     pub(crate) next: u64,
+    /// Orientation (tag 274).
+    pub(crate) orientation: Orientation,
+    /// Where the tile arrays and JPEG tables are (never their contents), for pass-through.
+    pub(crate) stored: PassThroughTags,
 }
 
 /// One raw 12- or 20-byte entry.
@@ -84,6 +91,8 @@ pub(crate) fn read_directory(
         subfile_type: 0,
         sub_ifds: Vec::new(),
         next: layout.uint(&body[body_len - layout.offset_size()..]),
+        orientation: Orientation::UPRIGHT,
+        stored: PassThroughTags::default(),
     };
     let mut tiles = (None, None);
     for raw in body[..body_len - layout.offset_size()].chunks_exact(layout.entry_size()) {
@@ -117,11 +126,22 @@ fn apply_entry(
         259 => dir.compression = narrow(value()?, "Compression")?,
         262 => dir.photometric = narrow(value()?, "Photometric")?,
         277 => dir.samples_per_pixel = narrow(value()?, "SamplesPerPixel")?,
+        274 => dir.orientation = Orientation::from_tag(value()?),
         278 => dir.rows_per_strip = Some(narrow(value()?, "RowsPerStrip")?),
         284 => dir.planar_config = narrow(value()?, "PlanarConfig")?,
         322 => tiles.0 = Some(narrow(value()?, "TileWidth")?),
         323 => tiles.1 = Some(narrow(value()?, "TileLength")?),
         330 => dir.sub_ifds = values(fetch, layout, entry, MAX_SUBIFDS)?,
+        324 => {
+            dir.stored.tile_offsets = TagArray::new(layout, entry.kind, entry.count, entry.field)
+        }
+        325 => {
+            dir.stored.tile_byte_counts =
+                TagArray::new(layout, entry.kind, entry.count, entry.field)
+        }
+        338 => dir.stored.extra_samples = entry.count > 0,
+        347 => dir.stored.jpeg_tables = Some(TagBytes::new(layout, entry.count, entry.field)),
+        34675 => dir.stored.has_icc_profile = true,
         _ => {}
     }
     Ok(())

@@ -8,12 +8,14 @@
 mod header;
 mod ifd;
 mod pages;
+mod stored_tiles;
 pub(super) mod walk;
 
 #[cfg(test)]
 mod tests_group;
 
 pub use pages::{LevelLoad, TiffInfo, TiffLevel, TiffPage};
+pub use stored_tiles::{JpegColour, StoredTiles};
 
 use super::error::FactsError;
 use super::fetch::Fetcher;

@@ -11,7 +11,9 @@
 //!   size with a constant aspect ratio is one pyramid, anything else a multi-page document.
 
 use super::ifd::Directory;
+use super::stored_tiles::{stored_tiles, StoredTiles};
 use super::walk::{MainIfd, Walk};
+use crate::facts::Orientation;
 use crate::iiif::{Dimensions, ImageFacts};
 
 const REDUCED: u32 = 1;
@@ -46,6 +48,10 @@ pub struct TiffLevel {
     /// 1 chunky (interleaved), 2 planar.
     pub planar_config: u16,
     pub load: LevelLoad,
+    /// How it is turned to be displayed (tag 274).
+    pub orientation: Orientation,
+    /// Its JPEG tiles, when they can be sent as they are stored.
+    pub stored_tiles: Option<StoredTiles>,
 }
 
 impl TiffLevel {
@@ -61,6 +67,17 @@ impl TiffLevel {
             bits_per_sample: dir.bits_per_sample,
             planar_config: dir.planar_config,
             load,
+            orientation: dir.orientation,
+            stored_tiles: dir.tile.and_then(|_| {
+                stored_tiles(
+                    &dir.stored,
+                    dir.compression,
+                    dir.photometric,
+                    dir.samples_per_pixel,
+                    dir.bits_per_sample,
+                    dir.planar_config,
+                )
+            }),
         }
     }
 
@@ -127,22 +144,31 @@ impl TiffInfo {
         self.level(page, level).map(TiffLevel::is_tiled)
     }
 
-    /// The planning facts of `page`: its levels, and the full resolution's tile size.
+    /// The planning facts of `page` as displayed: its levels, and the full resolution's
+    /// tile size, turned by the page's orientation.
     pub fn facts(&self, page: u32) -> Option<ImageFacts> {
         let levels = &self.pages.get(page as usize)?.levels;
         let full = levels.first()?;
+        let turn = |d: Dimensions| full.orientation.turn(d);
+        let shown = turn(Dimensions::new(full.width, full.height));
         Some(ImageFacts {
-            width: full.width,
-            height: full.height,
+            width: shown.width,
+            height: shown.height,
             levels: levels
                 .iter()
-                .map(|l| Dimensions {
-                    width: l.width,
-                    height: l.height,
-                })
+                .map(|l| turn(Dimensions::new(l.width, l.height)))
                 .collect(),
-            tile: full.tile,
+            tile: full.tile.map(turn),
         })
+    }
+
+    /// How `page` is turned to be displayed: its full resolution's orientation, which its
+    /// reduced levels follow (writers tag them alike, or only the first).
+    pub fn orientation(&self, page: u32) -> Orientation {
+        self.pages
+            .get(page as usize)
+            .and_then(|p| p.levels.first())
+            .map_or(Orientation::UPRIGHT, |l| l.orientation)
     }
 }
 

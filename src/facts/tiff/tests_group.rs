@@ -20,6 +20,8 @@ fn dir(width: u32, height: u32, subfile_type: u32) -> Directory {
         subfile_type,
         sub_ifds: Vec::new(),
         next: 0,
+        stored: Default::default(),
+        orientation: Default::default(),
     }
 }
 

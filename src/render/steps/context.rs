@@ -4,6 +4,7 @@
 //! list of steps (`mod.rs`) names every step, and a step that imported it would depend on
 //! all its siblings.
 
+use crate::facts::Orientation;
 use crate::iiif::{Dimensions, Plan};
 
 /// What every step may read.
@@ -14,4 +15,6 @@ pub(crate) struct StepContext<'a> {
     /// The image is read once from top to bottom (`access=sequential`): a step that reads
     /// rows out of order must settle its input into memory first.
     pub(crate) streamed: bool,
+    /// How to turn the result to display it (after the resize, before mirroring).
+    pub(crate) orientation: Orientation,
 }

@@ -11,10 +11,12 @@
 
 pub(super) mod context;
 pub(super) mod crop;
-pub(super) mod encode;
+pub(crate) mod encode;
+mod icc_profile;
 pub(super) mod load;
 mod materialise;
 mod mirror;
+mod orient;
 // `pub(super)` for `convert`, which brings whole files to 8 bits the same way.
 pub(super) mod normalise;
 mod quality;
@@ -33,11 +35,12 @@ pub(crate) type Step = fn(VipsImage, &StepContext) -> Result<VipsImage, RenderEr
 /// normalisation before the resize so every later step sees 8-bit sRGB or grey, a streamed
 /// image settled into memory before rotation reads across its rows, and the pixels
 /// computed at the end so decode failures are told apart from encode failures.
-pub(crate) const PIPELINE: [(&str, Step); 8] = [
+pub(crate) const PIPELINE: [(&str, Step); 9] = [
     ("crop", crop::apply),
     ("normalise", normalise::apply),
     ("resize", resize::apply),
     ("settle", settle::apply),
+    ("orient", orient::apply),
     ("mirror", mirror::apply),
     ("rotate", rotate::apply),
     ("quality", quality::apply),

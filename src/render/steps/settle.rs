@@ -1,4 +1,5 @@
-//! Step 4b, settle: compute a streamed image into memory before rotation.
+//! Step 4b, settle: compute a streamed image into memory before rotation (IIIF's, or the
+//! orientation's).
 //!
 //! A streamed image (`access=sequential`) can only be read from top to bottom, once.
 //! Crop, normalise, resize, mirror and quality read rows in order, but rotation reads
@@ -11,7 +12,9 @@ use crate::render::error::{RenderError, RenderErrorKind};
 use crate::render::vips::VipsImage;
 
 pub(crate) fn apply(image: VipsImage, context: &StepContext) -> Result<VipsImage, RenderError> {
-    if !context.streamed || context.plan.degrees == 0.0 {
+    // A horizontal flip (orientation 2) reads rows in order; every other turn does not.
+    let turns = context.orientation.value() > 2;
+    if !context.streamed || (context.plan.degrees == 0.0 && !turns) {
         return Ok(image);
     }
     settle(&image)

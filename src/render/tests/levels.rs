@@ -221,3 +221,26 @@ fn jp2_opens_the_smallest_covering_resolution_it_has() {
         8,
     );
 }
+
+/// A whole tiled level shrunk to a smaller answer is read in order (each tile decoded
+/// once); a region, or the level at its own size, lazily; and streaming gives the same
+/// pixels.
+#[test]
+fn whole_tiled_levels_shrunk_are_streamed() {
+    let bytes = tiff_pyramid(&grid(), &[]);
+    let source = memory(bytes.clone(), "mem:pyramid.tif");
+    let full = Dimensions::new(1000, 1000);
+    let level0 = Loader::Tiff(LevelLoad::Page(0));
+    let access = |region: Rect, out: u32| {
+        load::choose_access(
+            &job(source.clone(), level0, full, plan(region, out, out)),
+            u64::MAX,
+        )
+    };
+    let whole = Rect::new(0, 0, 1000, 1000);
+    assert_eq!(access(whole, 250), load::Access::Streamed);
+    assert_eq!(access(whole, 1000), load::Access::Lazy);
+    assert_eq!(access(whole, 600), load::Access::Lazy);
+    assert_eq!(access(Rect::new(0, 0, 500, 500), 100), load::Access::Lazy);
+    check_grid(bytes, level0, full, whole, Dimensions::new(250, 250), 12);
+}

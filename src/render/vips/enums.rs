@@ -36,8 +36,11 @@ pub(crate) enum Interpretation {
     Grey16,
     /// sRGB, 8-bit.
     Srgb,
-    /// Any other interpretation (CMYK, LAB, RGB16, ...), by its libvips number; never one
-    /// of the values named above.
+    /// RGB, 16-bit (sRGB primaries and curve).
+    Rgb16,
+    Cmyk,
+    /// Any other interpretation (LAB, scRGB, multiband, ...), by its libvips number; never
+    /// one of the values named above.
     Other(i32),
 }
 
@@ -47,6 +50,8 @@ impl Interpretation {
             ffi::VIPS_INTERPRETATION_B_W => Interpretation::BW,
             ffi::VIPS_INTERPRETATION_GREY16 => Interpretation::Grey16,
             ffi::VIPS_INTERPRETATION_SRGB => Interpretation::Srgb,
+            ffi::VIPS_INTERPRETATION_RGB16 => Interpretation::Rgb16,
+            ffi::VIPS_INTERPRETATION_CMYK => Interpretation::Cmyk,
             other => Interpretation::Other(other),
         }
     }
@@ -56,6 +61,8 @@ impl Interpretation {
             Interpretation::BW => ffi::VIPS_INTERPRETATION_B_W,
             Interpretation::Grey16 => ffi::VIPS_INTERPRETATION_GREY16,
             Interpretation::Srgb => ffi::VIPS_INTERPRETATION_SRGB,
+            Interpretation::Rgb16 => ffi::VIPS_INTERPRETATION_RGB16,
+            Interpretation::Cmyk => ffi::VIPS_INTERPRETATION_CMYK,
             Interpretation::Other(value) => value,
         }
     }

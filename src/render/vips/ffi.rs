@@ -39,6 +39,10 @@ pub(crate) type GClosureNotify = unsafe extern "C" fn(data: *mut c_void, closure
 pub(crate) const VIPS_INTERPRETATION_B_W: c_int = 1;
 pub(crate) const VIPS_INTERPRETATION_SRGB: c_int = 22;
 pub(crate) const VIPS_INTERPRETATION_GREY16: c_int = 26;
+pub(crate) const VIPS_INTERPRETATION_CMYK: c_int = 15;
+pub(crate) const VIPS_INTERPRETATION_RGB16: c_int = 25;
+// colour.h: VipsIntent.
+pub(crate) const VIPS_INTENT_RELATIVE: c_int = 1;
 pub(crate) const VIPS_FORMAT_UCHAR: c_int = 0;
 pub(crate) const VIPS_FORMAT_CHAR: c_int = 1;
 pub(crate) const VIPS_FORMAT_USHORT: c_int = 2;
@@ -162,6 +166,32 @@ extern "C" {
     pub(crate) fn vips_addalpha(input: *mut VipsImage, out: *mut *mut VipsImage, ...) -> c_int;
     // int vips_flatten(VipsImage *in, VipsImage **out, ...);
     pub(crate) fn vips_flatten(input: *mut VipsImage, out: *mut *mut VipsImage, ...) -> c_int;
+
+    // conversion.h: int vips_copy(VipsImage *in, VipsImage **out, ...);
+    // header.h: gboolean vips_image_remove(VipsImage *image, const char *name);
+    // gchar **vips_image_get_fields(VipsImage *image) (free with g_strfreev).
+    pub(crate) fn vips_copy(input: *mut VipsImage, out: *mut *mut VipsImage, ...) -> c_int;
+    pub(crate) fn vips_image_remove(image: *mut VipsImage, name: *const c_char) -> c_int;
+    pub(crate) fn vips_image_get_fields(image: *mut VipsImage) -> *mut *mut c_char;
+    pub(crate) fn g_strfreev(strings: *mut *mut c_char);
+
+    // colour.h: int vips_icc_transform(VipsImage *in, VipsImage **out,
+    //     const char *output_profile, ...); gboolean vips_icc_present(void);
+    pub(crate) fn vips_icc_transform(
+        input: *mut VipsImage,
+        out: *mut *mut VipsImage,
+        output_profile: *const c_char,
+        ...
+    ) -> c_int;
+    pub(crate) fn vips_icc_present() -> c_int;
+    // header.h: int vips_image_get_blob(const VipsImage *, const char *name,
+    //     const void **data, size_t *length);
+    pub(crate) fn vips_image_get_blob(
+        image: *const VipsImage,
+        name: *const c_char,
+        data: *mut *const c_void,
+        length: *mut usize,
+    ) -> c_int;
 
     // colour.h: int vips_colourspace(VipsImage *in, VipsImage **out,
     //     VipsInterpretation space, ...);

@@ -13,7 +13,7 @@ use super::ffi;
 use super::runtime::take_error;
 use super::source::VipsSourceHandle;
 use crate::render::error::RenderError;
-use std::ffi::{c_int, c_void, CString};
+use std::ffi::{c_int, c_void, CStr, CString};
 use std::ptr::{self, NonNull};
 
 /// An owned reference to an immutable libvips image. Drop releases it.
@@ -160,6 +160,59 @@ impl VipsImage {
             }
             (ffi::vips_image_get_int(self.ptr(), name.as_ptr(), &mut value) == 0).then_some(value)
         }
+    }
+
+    /// A blob header field (e.g. `icc-profile-data`), borrowed from the image's metadata,
+    /// or `None` when the image has no such field.
+    pub(crate) fn blob_field(&self, name: &std::ffi::CStr) -> Option<&[u8]> {
+        let mut data: *const c_void = std::ptr::null();
+        let mut length: usize = 0;
+        // SAFETY: live image, NUL-terminated name, valid out-pointers; get_blob is called
+        // only for a field that exists. The blob belongs to the image's metadata, which
+        // nothing changes once the image is built, so it lives as long as `self`.
+        unsafe {
+            if ffi::vips_image_get_typeof(self.ptr(), name.as_ptr()) == 0 {
+                return None;
+            }
+            if ffi::vips_image_get_blob(self.ptr(), name.as_ptr(), &mut data, &mut length) != 0
+                || data.is_null()
+            {
+                return None;
+            }
+            Some(std::slice::from_raw_parts(data.cast::<u8>(), length))
+        }
+    }
+
+    /// A copy without the fields that record a stored orientation: `orientation`, the
+    /// EXIF block and every parsed `exif-*` field (savers rebuild the block from those),
+    /// and the XMP block, which may carry one too. libvips 8.14's savers write them back
+    /// even with `strip` (tiffsave the Orientation tag, webpsave an EXIF block), and a
+    /// viewer would then turn the upright pixels again.
+    pub(crate) fn without_orientation(&self) -> Result<Self, RenderError> {
+        let mut out = std::ptr::null_mut();
+        // SAFETY: live input, valid out-pointer, NULL terminator.
+        let status = unsafe { ffi::vips_copy(self.ptr(), &mut out, std::ptr::null::<c_void>()) };
+        let copy = wrap(status, out, "copy")?;
+        let doomed = |name: &[u8]| {
+            name == b"orientation" || name == b"xmp-data" || name.starts_with(b"exif-")
+        };
+        // SAFETY: `copy` is a new image no one else holds yet, so changing its header races
+        // with nothing. get_fields returns a NULL-terminated array of NUL-terminated names
+        // that we own and free once with g_strfreev (a copy: removals do not change it).
+        unsafe {
+            let fields = ffi::vips_image_get_fields(copy.ptr());
+            if !fields.is_null() {
+                let mut at = fields;
+                while !(*at).is_null() {
+                    if doomed(CStr::from_ptr(*at).to_bytes()) {
+                        ffi::vips_image_remove(copy.ptr(), *at);
+                    }
+                    at = at.add(1);
+                }
+                ffi::g_strfreev(fields);
+            }
+        }
+        Ok(copy)
     }
 
     /// Asks libvips to stop computing this image: a running evaluation fails at its next

@@ -16,6 +16,6 @@ mod source;
 
 pub(crate) use enums::{Angle, BandFormat, Interpretation};
 pub(crate) use image::VipsImage;
-pub(crate) use runtime::ensure_started;
+pub(crate) use runtime::{ensure_started, icc_present};
 pub use runtime::{init, version};
-pub(crate) use source::VipsSourceHandle;
+pub(crate) use source::{Attributed, VipsSourceHandle};

@@ -129,6 +129,31 @@ impl VipsImage {
         wrap(status, out, "rotate")
     }
 
+    /// Converts to 8-bit sRGB through ICC profiles (lcms2): from the embedded profile, else
+    /// libvips' default for the image's type (its CMYK profile for CMYK), with the relative
+    /// colorimetric intent and no black-point compensation, as browsers do. Alpha is kept.
+    pub(crate) fn icc_to_srgb(&self) -> Result<Self, RenderError> {
+        let mut out = ptr::null_mut();
+        // SAFETY: live input, valid out-pointer, NUL-terminated strings; each optional
+        // argument is a (name, value) pair of the type libvips declares (gboolean and
+        // VipsIntent as int, depth as int), then the NULL terminator.
+        let status = unsafe {
+            ffi::vips_icc_transform(
+                self.ptr(),
+                &mut out,
+                c"srgb".as_ptr(),
+                c"embedded".as_ptr(),
+                1 as c_int,
+                c"intent".as_ptr(),
+                ffi::VIPS_INTENT_RELATIVE,
+                c"depth".as_ptr(),
+                8 as c_int,
+                ptr::null::<c_void>(),
+            )
+        };
+        wrap(status, out, "icc_transform")
+    }
+
     pub(crate) fn cast_uchar(&self) -> Result<Self, RenderError> {
         let mut out = ptr::null_mut();
         // SAFETY: live input, valid out-pointer, VipsBandFormat as c_int, NULL terminator.

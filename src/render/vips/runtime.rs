@@ -45,6 +45,12 @@ fn start() -> Result<(), RenderError> {
     Ok(())
 }
 
+/// Whether libvips was built with lcms2, so ICC profiles can be applied.
+pub(crate) fn icc_present() -> bool {
+    // SAFETY: reads a build-time flag; needs no initialisation.
+    unsafe { ffi::vips_icc_present() != 0 }
+}
+
 /// The linked libvips version, e.g. "8.14.1".
 pub fn version() -> String {
     // SAFETY: vips_version_string returns a pointer to a static NUL-terminated string and

@@ -13,6 +13,7 @@
 
 use super::ffi::{self, gint64, GCallback};
 use super::runtime::take_error;
+use crate::metrics::meter::{self, RequestMeter};
 use crate::render::error::RenderError;
 use crate::source::{Source, SourceError, SourceErrorKind};
 use std::ffi::{c_int, c_void, CStr};
@@ -25,6 +26,9 @@ struct SourceState {
     source: Arc<dyn Source>,
     position: Mutex<u64>,
     last_error: Mutex<Option<SourceError>>,
+    /// Meters of the renders computing from this source now, newest last: a read on a
+    /// libvips worker thread (which carries no request of its own) is the newest one's.
+    readers: Mutex<Vec<Arc<RequestMeter>>>,
 }
 
 /// Locks tolerate poisoning: a panic caught in one callback must not wedge the source.
@@ -42,6 +46,12 @@ impl SourceState {
     fn read(&self, buffer: *mut c_void, length: gint64) -> gint64 {
         let Ok(wanted) = usize::try_from(length) else {
             return 0;
+        };
+        let _entered = match meter::current() {
+            Some(_) => None,
+            None => lock(&self.readers)
+                .last()
+                .map(|reader| meter::enter(Some(Arc::clone(reader)))),
         };
         let mut position = lock(&self.position);
         let bytes = match self.source.read_at(*position, wanted) {
@@ -112,6 +122,23 @@ unsafe extern "C" fn release_state(data: *mut c_void, _closure: *mut c_void) {
     drop(unsafe { Arc::from_raw(data.cast::<SourceState>()) });
 }
 
+/// A render's claim on its source's worker-thread reads; released when dropped.
+pub(crate) struct Attributed {
+    state: Arc<SourceState>,
+    meter: Option<Arc<RequestMeter>>,
+}
+
+impl Drop for Attributed {
+    fn drop(&mut self) {
+        if let Some(meter) = self.meter.take() {
+            let mut readers = lock(&self.state.readers);
+            if let Some(at) = readers.iter().rposition(|r| Arc::ptr_eq(r, &meter)) {
+                readers.remove(at);
+            }
+        }
+    }
+}
+
 /// An owned reference to a `VipsSourceCustom` reading from a [`Source`].
 pub(crate) struct VipsSourceHandle {
     ptr: NonNull<ffi::VipsSource>,
@@ -127,11 +154,24 @@ unsafe impl Send for VipsSourceHandle {}
 unsafe impl Sync for VipsSourceHandle {}
 
 impl VipsSourceHandle {
+    /// Credits reads made on threads of no request (libvips' workers) to `meter` until the
+    /// guard drops: for the duration of one render.
+    pub(crate) fn attribute(&self, meter: Option<Arc<RequestMeter>>) -> Attributed {
+        if let Some(meter) = &meter {
+            lock(&self.state.readers).push(Arc::clone(meter));
+        }
+        Attributed {
+            state: Arc::clone(&self.state),
+            meter,
+        }
+    }
+
     pub(crate) fn new(source: Arc<dyn Source>) -> Result<Self, RenderError> {
         let state = Arc::new(SourceState {
             source,
             position: Mutex::new(0),
             last_error: Mutex::new(None),
+            readers: Mutex::new(Vec::new()),
         });
         // SAFETY: libvips is started by the renderer before any source is made; the call
         // returns a new reference or NULL.
