@@ -1,12 +1,13 @@
-//! Benchmark: the service over a real S3-compatible server on loopback, reading a large
-//! pyramid TIFF, with and without an added per-request latency (a delaying TCP proxy in
-//! front of the server, standing in for the round trip to S3). Prints timings and the S3
-//! requests and bytes each step cost. Run by `scripts/bench`; asserts nothing.
+//! Benchmark: the service over S3 as it meets it, a lean S3-compatible server behind a link
+//! emulator adding a round trip per request (`scripts/bench` starts both), and the same
+//! server directly. The object is a large pyramid TIFF uploaded twice: with every key
+//! `create-metadata` writes (size, tiles, levels and where each level's directory is), and
+//! with none. Each cold figure is taken on a fresh app (empty caches, new connections),
+//! like a new Lambda container. Prints timings with the S3 requests and bytes each cost;
+//! asserts nothing.
 
 use clap::Parser;
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tessera::config::{Config, S3Config, SourceKind};
@@ -17,21 +18,32 @@ use tessera::tools::metadata::{facts_to_record, merged};
 
 #[derive(Parser)]
 struct Args {
-    /// The S3-compatible server (path-style, test credentials).
+    /// The S3-compatible server itself (path-style, test credentials): uploads, and the
+    /// figures without added round trips.
     #[arg(long)]
     endpoint: String,
+    /// The same server through the link emulator, as `LABEL=URL` (e.g. `15 ms RTT=http://...`).
+    #[arg(long)]
+    link: Vec<String>,
     /// The pyramid TIFF to upload and read.
     #[arg(long)]
     file: std::path::PathBuf,
-    /// Added latency per request, in milliseconds (0 is always run too).
-    #[arg(long, default_value_t = 20)]
-    latency_ms: u64,
     /// Tiles in the bulk run, and how many at once.
     #[arg(long, default_value_t = 91)]
     bulk_tiles: u32,
     #[arg(long, default_value_t = 10)]
     concurrency: usize,
 }
+
+/// The object under test: its keys and full size.
+#[derive(Clone, Copy)]
+struct Object {
+    width: u32,
+    height: u32,
+}
+
+const WITH_METADATA: &str = "recorded.tif";
+const WITHOUT_METADATA: &str = "plain.tif";
 
 fn main() {
     let args = Args::parse();
@@ -41,16 +53,30 @@ fn main() {
         .unwrap();
     let bytes = std::fs::read(&args.file).expect("the pyramid file");
     let size = bytes.len() as u64;
+    let info = tessera::facts::read_facts(&MemorySource::new(bytes.clone(), "bench")).unwrap();
+    let facts = info.facts(0).unwrap();
+    let object = Object {
+        width: facts.width,
+        height: facts.height,
+    };
     let bucket = format!("tessera-bench-{}", std::process::id());
-    runtime.block_on(upload(&args.endpoint, &bucket, bytes));
+    let metadata = merged(&HashMap::new(), &facts_to_record(&info).unwrap());
+    runtime.block_on(upload(&args.endpoint, &bucket, bytes, metadata));
     println!(
-        "object: {} ({size} bytes), bucket {bucket}",
-        args.file.display()
+        "object: {} ({}x{}, {size} bytes, {} levels), bucket {bucket}",
+        args.file.display(),
+        object.width,
+        object.height,
+        facts.levels.len()
     );
-    for latency in [0, args.latency_ms] {
-        let proxy = delay_proxy(&args.endpoint, Duration::from_millis(latency));
-        println!("\n== added latency per S3 request: {latency} ms ==");
-        runtime.block_on(run(&args, &proxy, &bucket, size));
+    let mut links = vec![("no added latency".to_owned(), args.endpoint.clone())];
+    for link in &args.link {
+        let (label, url) = link.split_once('=').expect("--link LABEL=URL");
+        links.push((label.to_owned(), url.to_owned()));
+    }
+    for (label, endpoint) in links {
+        println!("\n== {label} ==");
+        runtime.block_on(run(&args, &endpoint, &bucket, object, size));
     }
 }
 
@@ -65,31 +91,20 @@ async fn s3(endpoint: &str) -> S3Store {
         .await
 }
 
-async fn upload(endpoint: &str, bucket: &str, bytes: Vec<u8>) {
+async fn upload(endpoint: &str, bucket: &str, bytes: Vec<u8>, meta: HashMap<String, String>) {
     let admin = s3(endpoint).await;
-    admin
-        .client()
-        .create_bucket()
-        .bucket(bucket)
-        .send()
-        .await
-        .unwrap();
-    // What `create-metadata` would write for this object (size, tile size, levels).
-    let info = tessera::facts::read_facts(&MemorySource::new(bytes.clone(), "bench")).unwrap();
-    let record = facts_to_record(&info).unwrap();
-    let metadata = merged(&HashMap::new(), &record);
-    let put = |key: &'static str, meta: bool| {
-        let mut req = admin.client().put_object().bucket(bucket).key(key);
-        if meta {
-            req = req.set_metadata(Some(metadata.clone()));
-        }
-        req.body(bytes.clone().into()).send()
+    let client = admin.client();
+    client.create_bucket().bucket(bucket).send().await.unwrap();
+    let put = |key: &'static str, meta: Option<HashMap<String, String>>| {
+        let req = client.put_object().bucket(bucket).key(key);
+        req.set_metadata(meta).body(bytes.clone().into()).send()
     };
-    put("plain.tif", false).await.unwrap();
-    put("meta.tif", true).await.unwrap();
+    put(WITH_METADATA, Some(meta)).await.unwrap();
+    put(WITHOUT_METADATA, None).await.unwrap();
 }
 
-/// A fresh app (cold caches) reading through `endpoint`, and its store for counters.
+/// A fresh app (cold caches, new connections) reading through `endpoint`, and its store
+/// for counters.
 async fn fresh_app(endpoint: &str, bucket: &str) -> (Arc<App>, S3Store) {
     let store = s3(endpoint).await;
     let mut config = Config::from_env().unwrap();
@@ -122,7 +137,7 @@ async fn timed(app: &App, store: &S3Store, path: &str) -> (Duration, TransferSta
 
 fn line(what: &str, took: Duration, t: TransferStats) {
     println!(
-        "{what:<44} {:>9.1} ms {:>5} S3 requests {:>10} bytes",
+        "{what:<58} {:>8.1} ms {:>4} S3 requests {:>9} bytes",
         ms(took),
         t.requests,
         t.bytes
@@ -133,10 +148,12 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn tile(id: &str, col: u32, row: u32, scale: u32) -> String {
+/// The tile at `col`, `row` of the grid at scale factor `scale`, as a viewer asks for it
+/// from info.json (512 px tiles).
+fn tile(id: &str, object: Object, col: u32, row: u32, scale: u32) -> String {
     let side = 512 * scale;
     let (x, y) = (col * side, row * side);
-    let (w, h) = (side.min(30000 - x), side.min(20000 - y));
+    let (w, h) = (side.min(object.width - x), side.min(object.height - y));
     let size = format!("{},{}", w.div_ceil(scale), h.div_ceil(scale));
     format!("/iiif/3/{id}/{x},{y},{w},{h}/{size}/0/default.jpg")
 }
@@ -153,65 +170,142 @@ async fn baseline(endpoint: &str, bucket: &str) {
             .client()
             .get_object()
             .bucket(bucket)
-            .key("plain.tif")
+            .key(WITHOUT_METADATA)
             .range(range);
         req.send().await.unwrap().body.collect().await.unwrap();
         times.push(started.elapsed());
     }
     times.sort();
     println!(
-        "{:<44} median {:.1} ms",
-        "baseline: one raw 64 KiB ranged GET",
+        "{:<58} median {:.1} ms",
+        "baseline: one raw 64 KiB ranged GET (connection reused)",
         ms(times[5])
     );
 }
 
-async fn run(args: &Args, endpoint: &str, bucket: &str, size: u64) {
-    baseline(endpoint, bucket).await;
+/// `paths` in order on one fresh app; prints the last one's cost.
+async fn cold(
+    endpoint: &str,
+    bucket: &str,
+    what: &str,
+    paths: &[String],
+) -> (Arc<App>, S3Store, TransferStats) {
     let (app, store) = fresh_app(endpoint, bucket).await;
-    let (t, s) = timed(&app, &store, "/iiif/3/meta.tif/info.json").await;
-    line("cold info.json (metadata: HEAD only)", t, s);
-    let (t, s) = timed(&app, &store, "/iiif/3/plain.tif/info.json").await;
-    line("cold info.json (no metadata: HEAD + walk)", t, s);
-    let (t, s) = timed(&app, &store, &tile("plain.tif", 30, 20, 1)).await;
-    line("cold first tile (full resolution)", t, s);
+    let mut last = None;
+    for path in paths {
+        last = Some(timed(&app, &store, path).await);
+    }
+    let (took, cost) = last.expect("a path");
+    line(what, took, cost);
+    (app, store, cost)
+}
+
+async fn run(args: &Args, endpoint: &str, bucket: &str, object: Object, size: u64) {
+    baseline(endpoint, bucket).await;
+    let info = |id: &str| format!("/iiif/3/{id}/info.json");
+    // A full-resolution tile in the middle, on the grid: answered as stored.
+    let centre = |id: &str| tile(id, object, object.width / 1024, object.height / 1024, 1);
+    // The same place off the grid: decoded and encoded.
+    let off_grid = |id: &str| {
+        let (x, y) = (object.width / 2 + 100, object.height / 2 + 100);
+        format!("/iiif/3/{id}/{x},{y},512,512/max/0/default.jpg")
+    };
+    let (m, p) = (WITH_METADATA, WITHOUT_METADATA);
+    cold(
+        endpoint,
+        bucket,
+        "cold info.json, metadata (the HEAD)",
+        &[info(m)],
+    )
+    .await;
+    cold(
+        endpoint,
+        bucket,
+        "cold info.json, no metadata (HEAD + walk)",
+        &[info(p)],
+    )
+    .await;
+    cold(
+        endpoint,
+        bucket,
+        "cold tile after info.json, metadata",
+        &[info(m), centre(m)],
+    )
+    .await;
+    cold(
+        endpoint,
+        bucket,
+        "cold tile after info.json, no metadata",
+        &[info(p), centre(p)],
+    )
+    .await;
+    cold(
+        endpoint,
+        bucket,
+        "cold first tile from nothing, metadata",
+        &[centre(m)],
+    )
+    .await;
+    let (app, store, cost) = cold(
+        endpoint,
+        bucket,
+        "cold first tile from nothing, no metadata",
+        &[centre(p)],
+    )
+    .await;
     println!(
-        "{:<44} {:>9.3} %",
-        "  share of the object read",
-        s.bytes as f64 * 100.0 / size as f64
+        "{:<58} {:>8.3} % of the object",
+        "  share of the object it read",
+        cost.bytes as f64 * 100.0 / size as f64
     );
+    cold(
+        endpoint,
+        bucket,
+        "cold rendered tile (off the grid), metadata",
+        &[off_grid(m)],
+    )
+    .await;
+    cold(
+        endpoint,
+        bucket,
+        "cold rendered tile, after info.json, no metadata",
+        &[info(p), off_grid(p)],
+    )
+    .await;
 
     let mut warm = Vec::new();
     let (mut requests, mut bytes) = (0, 0);
     for i in 0..40 {
-        let (t, s) = timed(
-            &app,
-            &store,
-            &tile("plain.tif", 20 + i % 20, 10 + i / 20, 1),
-        )
-        .await;
+        let path = off_grid(p).replace(
+            &format!("{},", object.width / 2 + 100),
+            &format!("{},", object.width / 2 + 100 + 512 * (i + 1)),
+        );
+        let (t, s) = timed(&app, &store, &path).await;
         warm.push(t);
         requests += s.requests;
         bytes += s.bytes;
     }
     warm.sort();
     println!(
-        "{:<44} median {:.1} ms, p95 {:.1} ms, {:.2} S3 requests and {} bytes per tile",
-        "warm tiles (image open, tile not cached, 40)",
+        "{:<58} median {:.1} ms, p95 {:.1} ms, {:.2} S3 requests and {} bytes each",
+        "warm rendered tiles (image open, tile not cached, 40)",
         ms(warm[warm.len() / 2]),
         ms(warm[warm.len() * 95 / 100]),
         requests as f64 / warm.len() as f64,
         bytes / warm.len() as u64
     );
-    bulk(args, endpoint, bucket).await;
+    for id in [m, p] {
+        bulk(args, endpoint, bucket, object, id).await;
+    }
 }
 
-/// Tiles at scale factor 4 (a 15x10 grid), the first `bulk_tiles` of them, `concurrency`
-/// at a time, on a fresh app: what a viewer's zoom level costs from cold.
-async fn bulk(args: &Args, endpoint: &str, bucket: &str) {
+/// Tiles at scale factor 4, row by row from the top left, the first `bulk_tiles` of them,
+/// `concurrency` at a time, on a fresh app: what a viewer's zoom level costs from cold.
+async fn bulk(args: &Args, endpoint: &str, bucket: &str, object: Object, id: &str) {
     let (app, store) = fresh_app(endpoint, bucket).await;
+    let across = object.width.div_ceil(2048);
     let paths: Vec<String> = (0..args.bulk_tiles)
-        .map(|i| tile("plain.tif", i % 15, i / 15, 4))
+        .map(|i| tile(id, object, i % across, i / across, 4))
         .collect();
     let slots = Arc::new(tokio::sync::Semaphore::new(args.concurrency));
     let before = store.stats();
@@ -232,8 +326,8 @@ async fn bulk(args: &Args, endpoint: &str, bucket: &str) {
     times.sort();
     let after = store.stats();
     println!(
-        "bulk: {} tiles at scale factor 4, concurrency {}: {:.0} ms wall, {:.1} tiles/s, \
-         median {:.1} ms, p95 {:.1} ms, {} S3 requests, {} bytes",
+        "bulk {id}: {} tiles at scale factor 4, concurrency {}, cold: {:.0} ms wall, \
+         {:.1} tiles/s, median {:.1} ms, p95 {:.1} ms, {} S3 requests, {} bytes",
         times.len(),
         args.concurrency,
         ms(wall),
@@ -243,40 +337,4 @@ async fn bulk(args: &Args, endpoint: &str, bucket: &str) {
         after.requests - before.requests,
         after.bytes - before.bytes
     );
-}
-
-/// A loopback TCP proxy that holds every chunk of request bytes for `delay` before
-/// passing it on: with one request per chunk (GET and HEAD have no body), that adds
-/// `delay` to each S3 request, like a round trip to a distant region.
-fn delay_proxy(upstream: &str, delay: Duration) -> String {
-    let upstream = upstream.trim_start_matches("http://").to_owned();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let Ok(server) = TcpStream::connect(&upstream) else {
-                continue;
-            };
-            let (mut back_from, mut back_to) =
-                (server.try_clone().unwrap(), client.try_clone().unwrap());
-            std::thread::spawn(move || std::io::copy(&mut back_from, &mut back_to));
-            std::thread::spawn(move || forward(client, server, delay));
-        }
-    });
-    endpoint
-}
-
-fn forward(mut client: TcpStream, mut server: TcpStream, delay: Duration) {
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        match client.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => {
-                std::thread::sleep(delay);
-                if server.write_all(&chunk[..n]).is_err() {
-                    return;
-                }
-            }
-        }
-    }
 }

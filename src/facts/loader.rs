@@ -15,8 +15,11 @@ pub enum Loader {
     Jpeg,
     Png,
     Webp,
-    /// JPEG 2000; the renderer picks the resolution level to decode.
-    Jp2,
+    /// JPEG 2000; the renderer picks the resolution level to decode. `tiled`: stored in
+    /// tiles that decode apart, so a region need not decode the whole image.
+    Jp2 {
+        tiled: bool,
+    },
     Gif,
 }
 
@@ -43,13 +46,13 @@ impl ImageInfo {
                 loader: Loader::Tiff(l.load),
                 ranged: l.is_tiled(),
             }),
-            ImageInfo::Raster { format, .. } => match format {
+            ImageInfo::Raster { format, tiled, .. } => match format {
                 // A sniffed TIFF is always walked, so it never arrives here as a raster.
                 ContainerFormat::Tiff => None,
                 ContainerFormat::Jpeg => raster(Loader::Jpeg),
                 ContainerFormat::Png => raster(Loader::Png),
                 ContainerFormat::Webp => raster(Loader::Webp),
-                ContainerFormat::Jp2 => raster(Loader::Jp2),
+                ContainerFormat::Jp2 => raster(Loader::Jp2 { tiled: *tiled }),
                 ContainerFormat::Gif => raster(Loader::Gif),
             },
         }
@@ -69,6 +72,7 @@ mod tests {
             width: 10,
             height: 10,
             orientation: Default::default(),
+            tiled: false,
         };
         let spec = info.open_spec(0, 0).unwrap();
         assert_eq!(spec.loader, Loader::Png);

@@ -30,10 +30,15 @@ mod tests_tiff;
 mod tests_vips;
 
 pub use error::{FactsError, FactsErrorKind};
+/// The least one facts read asks for (a directory and what writers put behind it).
+pub(crate) use fetch::CHUNK;
 pub use loader::{Loader, OpenSpec};
 pub use orientation::Orientation;
 pub use sniff::{sniff_format, ContainerFormat};
-pub use tiff::{read_tiff, JpegColour, LevelLoad, StoredTiles, TiffInfo, TiffLevel, TiffPage};
+pub use tiff::{
+    read_lone_level, read_tiff, JpegColour, LevelLoad, LoneLevel, StoredGrid, StoredTiles,
+    TiffInfo, TiffLevel, TiffPage,
+};
 
 use crate::iiif::{self, ImageFacts};
 use crate::source::Source;
@@ -51,6 +56,9 @@ pub enum ImageInfo {
         width: u32,
         height: u32,
         orientation: Orientation,
+        /// Stored in tiles that decode apart (a tiled JPEG 2000 codestream), so a region
+        /// costs the tiles it touches rather than the whole image.
+        tiled: bool,
     },
 }
 
@@ -110,6 +118,7 @@ pub fn read_facts(source: &dyn Source) -> Result<ImageInfo, FactsError> {
     let mut fetch = Fetcher::new(source);
     let format = sniff::sniff_with(&mut fetch)?;
     let mut orientation = Orientation::UPRIGHT;
+    let mut tiled = false;
     let (width, height) = match format {
         ContainerFormat::Tiff => return Ok(ImageInfo::Tiff(tiff::tiff_with(&mut fetch)?)),
         ContainerFormat::Jpeg => {
@@ -122,11 +131,13 @@ pub fn read_facts(source: &dyn Source) -> Result<ImageInfo, FactsError> {
         ContainerFormat::Gif => raster::gif_size(&mut fetch)?,
         ContainerFormat::Jp2 => {
             let head = fetch.exact(0, 2, "JPEG 2000 signature")?;
-            if head[..] == [0xFF, 0x4F] {
-                jp2::codestream_size(&mut fetch, 0)?
+            let found = if head[..] == [0xFF, 0x4F] {
+                jp2::codestream_facts(&mut fetch, 0)?
             } else {
-                jp2::jp2_size(&mut fetch)?
-            }
+                jp2::jp2_facts(&mut fetch)?
+            };
+            tiled = found.tiled;
+            (found.width, found.height)
         }
     };
     Ok(ImageInfo::Raster {
@@ -134,5 +145,6 @@ pub fn read_facts(source: &dyn Source) -> Result<ImageInfo, FactsError> {
         width,
         height,
         orientation,
+        tiled,
     })
 }

@@ -110,6 +110,7 @@ fn jpeg_skips_big_segments_in_few_reads() {
             width: 4032,
             height: 3024,
             orientation: Default::default(),
+            tiled: false,
         }
     );
     // Start, past EXIF, past ICC: one read per big segment skipped, never the segments.
@@ -257,6 +258,7 @@ fn single_image_formats() {
                 width: 300,
                 height: 200,
                 orientation: Default::default(),
+                tiled: false,
             },
             "{name}"
         );
@@ -281,6 +283,31 @@ fn single_image_formats() {
             width: 300,
             height: 200,
             orientation: Default::default(),
+            tiled: false,
         }
     );
+    // Stored in 128 px tiles: a region decodes the tiles it touches, whole or raw.
+    let tiled = save(
+        d,
+        "jp2ksave",
+        "tiled.jp2",
+        &["--tile-width", "128", "--tile-height", "128"],
+    );
+    let tiled = std::fs::read(tiled).unwrap();
+    let at = tiled.windows(4).position(|w| w == b"jp2c").unwrap() + 4;
+    for bytes in [tiled.clone(), tiled[at..].to_vec()] {
+        let info = read_facts(&CountingSource::new(bytes)).unwrap();
+        assert!(
+            matches!(
+                info,
+                ImageInfo::Raster {
+                    width: 300,
+                    height: 200,
+                    tiled: true,
+                    ..
+                }
+            ),
+            "{info:?}"
+        );
+    }
 }

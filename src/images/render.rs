@@ -15,11 +15,12 @@
 use super::error::{ErrorKind, ImageError};
 use super::resolve::{self, Resolved};
 use super::{stored_tile, Deadline, Images, Preflight};
-use crate::facts::Orientation;
-use crate::iiif::{canonical_request, plan, Dimensions, ImageRequest, Plan, Version};
+use crate::facts::{ImageInfo, Orientation};
+use crate::iiif::{
+    canonical_request, plan as plan_request, Dimensions, ImageFacts, ImageRequest, Plan, Version,
+};
 use crate::metrics::meter;
 use crate::render::{decode_pixels, Cancel, CancelOnDrop, RenderJob, Rendered};
-use crate::source::SourceErrorKind;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,10 @@ pub struct Prepared {
     image: Resolved,
     plan: Plan,
     canonical: String,
+    /// What was asked: planned again should the directories, walked later, disagree with
+    /// the metadata the plan came from.
+    request: ImageRequest,
+    version: Version,
 }
 
 impl Prepared {
@@ -85,12 +90,14 @@ impl Images {
         let image = self
             .once_more_if_replaced(|| resolve::resolve(self, identifier, preflight))
             .await?;
-        let plan = plan(request, version, &image.facts, &self.limits)?;
+        let plan = plan_request(request, version, &image.facts, &self.limits)?;
         let canonical = canonical_request(&plan, version, &image.facts, &self.limits);
         Ok(Prepared {
             image,
             plan,
             canonical,
+            request: *request,
+            version,
         })
     }
 
@@ -105,38 +112,82 @@ impl Images {
         prepared: Prepared,
         deadline: Option<Deadline>,
     ) -> Result<(Rendered, Duration), ImageError> {
-        let Prepared { image, plan, .. } = prepared;
-        let rendered = self.render_image(&image, plan, deadline).await;
+        let Prepared {
+            image,
+            plan,
+            request,
+            version,
+            ..
+        } = prepared;
+        let rendered = self
+            .render_resolved(&image, plan, &request, version, deadline)
+            .await;
         rendered.inspect_err(|err| self.forget_if_replaced(err, &image.opened))
+    }
+
+    /// Renders with the walked directories, walking them first if the facts came from
+    /// metadata, unless one stored tile answers (its level's directory read alone).
+    async fn render_resolved(
+        &self,
+        image: &Resolved,
+        plan: Plan,
+        request: &ImageRequest,
+        version: Version,
+        deadline: Option<Deadline>,
+    ) -> Result<(Rendered, Duration), ImageError> {
+        if let Some(info) = &image.info {
+            return self
+                .render_image(image, info, &image.facts, plan, deadline)
+                .await;
+        }
+        if let Some(answer) = self.stored_tile_by_directory(image, &plan).await? {
+            return Ok(answer);
+        }
+        let info = resolve::walk(self, &image.opened).await?;
+        let walked = info.facts(image.page).ok_or_else(|| {
+            ImageError::new(ErrorKind::NotFound, format!("no page {}", image.page + 1))
+        })?;
+        if walked == image.facts {
+            return self
+                .render_image(image, &info, &walked, plan, deadline)
+                .await;
+        }
+        tracing::warn!(
+            identity = image.opened.source.identity(),
+            "the object's metadata disagrees with its directories (run create-metadata \
+             again); planned from the directories"
+        );
+        let plan = plan_request(request, version, &walked, &self.limits)?;
+        self.render_image(image, &info, &walked, plan, deadline)
+            .await
     }
 
     async fn render_image(
         &self,
         image: &Resolved,
+        info: &ImageInfo,
+        facts: &ImageFacts,
         plan: Plan,
         deadline: Option<Deadline>,
     ) -> Result<(Rendered, Duration), ImageError> {
-        if let Some(address) = stored_tile::address(&image.info, image.page, &image.facts, &plan) {
+        if let Some(address) = stored_tile::address(info, image.page, facts, &plan) {
             if let Some(answer) = self.stored_tile(image, address).await? {
                 return Ok(answer);
             }
         }
-        let spec = image
-            .info
-            .open_spec(image.page, plan.level)
-            .ok_or_else(|| {
-                ImageError::new(
-                    ErrorKind::Internal,
-                    format!("no level {} on page {}", plan.level, image.page),
-                )
-            })?;
+        let spec = info.open_spec(image.page, plan.level).ok_or_else(|| {
+            ImageError::new(
+                ErrorKind::Internal,
+                format!("no level {} on page {}", plan.level, image.page),
+            )
+        })?;
         // The facts and the plan are as displayed; the renderer cuts stored pixels and
         // turns the result (a quarter turn swaps the sides back, a flip keeps them).
-        let orientation = image.info.orientation(image.page);
-        let level = orientation.turn(image.facts.levels[plan.level]);
+        let orientation = info.orientation(image.page);
+        let level = orientation.turn(facts.levels[plan.level]);
         let full = orientation.turn(Dimensions {
-            width: image.facts.width,
-            height: image.facts.height,
+            width: facts.width,
+            height: facts.height,
         });
         let plan = stored_plan(plan, orientation, full);
         let pixels = decode_pixels(spec.ranged, level, full, plan.region);
@@ -167,43 +218,6 @@ impl Images {
             plan,
         };
         self.run(job, deadline).await
-    }
-
-    /// The stored tile at `address` as a complete JPEG, read on the blocking pool (S3 reads
-    /// block); `None` when its bytes turn out not to be what TIFF stores, so the request is
-    /// rendered instead. No render slot is taken: it costs reads, not CPU.
-    async fn stored_tile(
-        &self,
-        image: &Resolved,
-        address: stored_tile::TileAddress,
-    ) -> Result<Option<(Rendered, Duration)>, ImageError> {
-        let started = Instant::now();
-        let source = Arc::clone(&image.opened.source);
-        let meter = meter::current();
-        let read = tokio::task::spawn_blocking(move || {
-            let _entered = meter::enter(meter);
-            stored_tile::read(&*source, &address)
-        })
-        .await
-        .map_err(|e| ImageError::new(ErrorKind::Internal, format!("stored tile task: {e}")))?;
-        match read {
-            Ok(bytes) => Ok(Some((
-                Rendered {
-                    bytes,
-                    mime: crate::iiif::Format::Jpg.mime(),
-                    width: address.size.width,
-                    height: address.size.height,
-                    stored_tile: true,
-                },
-                started.elapsed(),
-            ))),
-            Err(err) if err.kind() == SourceErrorKind::Other => {
-                let identity = image.opened.source.identity();
-                tracing::warn!(identity, error = %err, "stored tile unusable; rendering");
-                Ok(None)
-            }
-            Err(err) => Err(ImageError::from(err)),
-        }
     }
 
     /// Takes a slot, opens the image, reserves its working memory, renders; all within

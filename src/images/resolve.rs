@@ -9,6 +9,11 @@
 //! so the directories are walked: info.json is one answer per image, whatever carried its
 //! facts, because CloudFront keeps it for a year.
 //!
+//! Image requests use metadata the same way when it also says where each level's directory
+//! is (`iiif-directories`): planning needs only the facts, so the walk is put off until a
+//! render needs it, and a request that one stored tile answers reads that level's
+//! directory alone (see `render.rs`). Without that key the directories are walked here.
+//!
 //! Multi-page documents: `{name};{page}` addresses page `page` (1-based) of a multi-page
 //! TIFF, the same syntax Cantaloupe's meta-identifiers use. Pyramid levels are not pages.
 
@@ -16,17 +21,19 @@ use super::error::{ErrorKind, ImageError};
 use super::preflight::Preflight;
 use super::Images;
 use crate::cache::FlightCache;
-use crate::facts::{read_facts, ImageInfo};
+use crate::facts::{read_facts, ImageInfo, CHUNK};
 use crate::iiif::{Dimensions, ImageFacts};
-use crate::metrics::meter;
-use crate::source::{MetaFacts, Opened};
+use crate::metrics::meter::{self, RequestMeter};
+use crate::source::{MetaFacts, Opened, Source};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 
 /// One image, ready to plan and render.
 pub(crate) struct Resolved {
     pub opened: Opened,
-    pub info: Arc<ImageInfo>,
+    /// The walked directories; `None` while the facts are the metadata's, until a render
+    /// needs more than a stored tile ([`walk`]).
+    pub info: Option<Arc<ImageInfo>>,
     /// 0-based page within the object.
     pub page: u32,
     pub facts: ImageFacts,
@@ -63,6 +70,16 @@ pub(crate) async fn resolve(
 ) -> Result<Resolved, ImageError> {
     let (name, page) = split_page(identifier)?;
     let opened = open(images, name, preflight).await?;
+    let meta = opened.meta().filter(|meta| meta.directories.is_some());
+    if let (0, Some(facts)) = (page, meta.as_ref().and_then(facts_from_meta)) {
+        meter::credit(|m| m.facts(true));
+        return Ok(Resolved {
+            opened,
+            info: None,
+            page,
+            facts,
+        });
+    }
     resolve_opened(images, identifier, opened, page).await
 }
 
@@ -79,13 +96,10 @@ async fn open(
     })
 }
 
-async fn resolve_opened(
-    images: &Images,
-    identifier: &str,
-    opened: Opened,
-    page: u32,
-) -> Result<Resolved, ImageError> {
-    let reader = Arc::clone(&opened.walker);
+/// The directories of `opened`, walked once per object version.
+pub(crate) async fn walk(images: &Images, opened: &Opened) -> Result<Arc<ImageInfo>, ImageError> {
+    let reader = Arc::clone(&opened.source);
+    let recorded = opened.meta().and_then(|meta| meta.directories);
     let walked_now = Arc::new(AtomicBool::new(false));
     let walking = Arc::clone(&walked_now);
     let walked = images
@@ -94,7 +108,10 @@ async fn resolve_opened(
             walking.store(true, Relaxed);
             let meter = meter::current();
             let info = tokio::task::spawn_blocking(move || {
-                let _entered = meter::enter(meter);
+                let _entered = meter::enter(meter.clone());
+                if let Some(recorded) = recorded {
+                    prefetch(&*reader, &recorded.offsets, meter);
+                }
                 read_facts(&*reader)
             })
             .await
@@ -103,7 +120,39 @@ async fn resolve_opened(
         })
         .await;
     meter::credit(|m| m.facts(!walked_now.load(Relaxed)));
-    let info = walked.inspect_err(|err| images.forget_if_replaced(err, &opened))?;
+    walked.inspect_err(|err| images.forget_if_replaced(err, opened))
+}
+
+/// Most directory reads sent at once.
+const PREFETCH_AT_ONCE: usize = 16;
+
+/// Reads the header and every directory `create-metadata` recorded at once (into the block
+/// cache, where the walk and then libtiff, inside libvips, read them again): one round
+/// trip, where the chain costs one per directory, each directory's offset being in the one
+/// before. Failures are left for the walk to meet and report.
+fn prefetch(source: &dyn Source, offsets: &[u64], meter: Option<Arc<RequestMeter>>) {
+    let wanted: Vec<u64> = std::iter::once(0).chain(offsets.iter().copied()).collect();
+    for batch in wanted.chunks(PREFETCH_AT_ONCE) {
+        std::thread::scope(|scope| {
+            for &offset in batch.iter().filter(|&&o| o < source.len()) {
+                let meter = meter.clone();
+                scope.spawn(move || {
+                    let _entered = meter::enter(meter);
+                    let len = (source.len() - offset).min(CHUNK as u64) as usize;
+                    let _ = source.read_at(offset, len);
+                });
+            }
+        });
+    }
+}
+
+async fn resolve_opened(
+    images: &Images,
+    identifier: &str,
+    opened: Opened,
+    page: u32,
+) -> Result<Resolved, ImageError> {
+    let info = walk(images, &opened).await?;
     let facts = info.facts(page).ok_or_else(|| {
         ImageError::new(
             ErrorKind::NotFound,
@@ -112,7 +161,7 @@ async fn resolve_opened(
     })?;
     Ok(Resolved {
         opened,
-        info,
+        info: Some(info),
         page,
         facts,
     })

@@ -36,11 +36,20 @@ const TILE_MARGIN: u64 = 1024;
 /// peak RSS is the check.
 const LAZY_ENTRY_BYTES: u64 = 1 << 20;
 
+/// Rows of decoded tiles libvips' JPEG 2000 loader keeps per opened image (its tile
+/// cache holds three rows of tiles), counted at the largest tile height writers use.
+const JP2_CACHED_ROWS: u64 = 3 * 1024;
+
 /// Bytes an opened image is counted at in the opened-image cache.
-pub(crate) fn kept_bytes(opened: &OpenedImage, access: Access) -> u64 {
-    match access {
-        Access::Lazy => LAZY_ENTRY_BYTES,
-        Access::Decoded | Access::Streamed => opened.image.memory_bytes(),
+pub(crate) fn kept_bytes(loader: Loader, opened: &OpenedImage, access: Access) -> u64 {
+    let image = &opened.image;
+    match (access, loader) {
+        (Access::Lazy, Loader::Jp2 { .. }) => {
+            let row = image.memory_bytes() / u64::from(image.height()).max(1);
+            LAZY_ENTRY_BYTES + row * JP2_CACHED_ROWS.min(u64::from(image.height()))
+        }
+        (Access::Lazy, _) => LAZY_ENTRY_BYTES,
+        (Access::Decoded | Access::Streamed, _) => image.memory_bytes(),
     }
 }
 
@@ -98,7 +107,7 @@ fn decoder_bytes(loader: Loader, opened: &OpenedImage, pixel: u64) -> u64 {
     let interlaced = image.int_field(c"interlaced").unwrap_or(0) != 0;
     match loader {
         // OpenJPEG decodes a whole tile (for most files, the image) into 32-bit planes.
-        Loader::Jp2 => width * height * bands * 4,
+        Loader::Jp2 { .. } => width * height * bands * 4,
         // A GIF frame is composed onto a full RGBA canvas.
         Loader::Gif => width * height * 4,
         // A progressive JPEG keeps every DCT coefficient (2 bytes per sample) at full

@@ -93,7 +93,7 @@ impl Renderer {
             meter::credit(|m| m.opened(!fresh));
         }
         if fresh && access.keeps() {
-            let kept = cost::kept_bytes(&image, access);
+            let kept = cost::kept_bytes(job.loader, &image, access);
             self.cache.insert(key.clone(), Arc::clone(&image), kept);
         }
         let working_bytes = cost::working_bytes(job, &image, access, fresh);

@@ -77,7 +77,6 @@ impl BucketStore {
     fn opened(&self, head: ObjectHead) -> Opened {
         Opened {
             source: Arc::new(self.s3.open(&head)),
-            walker: Arc::new(self.s3.open_exact(&head)),
             head: Some(head),
         }
     }

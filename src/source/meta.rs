@@ -14,6 +14,13 @@
 //! at the full size, or does not shrink is ignored (treated as absent). The SDK hands us the keys without the `x-amz-meta-` prefix; header names are
 //! case-insensitive, so keys are matched without regard to case.
 //!
+//! Another is ours too: `iiif-directories`, where each of those levels' TIFF directory is,
+//! after the file's byte order and kind (`II42:` or `MM42:` for TIFF, `II43:` or `MM43:`
+//! for BigTIFF, then the offsets in the order of `iiif-levels`:
+//! `II43:32869878,38434994,...`). With it a cold tile reads its level's directory alone,
+//! where the directories form a chain that must otherwise be walked from the first, one
+//! round trip each. It is read only beside a valid `iiif-levels` of as many entries.
+//!
 //! Metadata is a hint: anything missing, zero or unparsable is treated as absent, and when
 //! width or height is absent the caller falls back to walking the TIFF directories.
 
@@ -31,6 +38,49 @@ pub struct MetaFacts {
     /// Every stored level of the first image as (width, height), full size first, when
     /// recorded (`iiif-levels`).
     pub levels: Option<Vec<(u32, u32)>>,
+    /// Where each of `levels` is stored in a TIFF (`iiif-directories`), when recorded.
+    pub directories: Option<MetaDirectories>,
+}
+
+/// A TIFF's byte order and kind, and the offset of each level's directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetaDirectories {
+    pub little_endian: bool,
+    pub big_tiff: bool,
+    /// One per level, full size first.
+    pub offsets: Vec<u64>,
+}
+
+impl MetaDirectories {
+    /// The `iiif-directories` value.
+    pub fn format(&self) -> String {
+        let order = if self.little_endian { "II" } else { "MM" };
+        let kind = if self.big_tiff { 43 } else { 42 };
+        let offsets: Vec<String> = self.offsets.iter().map(u64::to_string).collect();
+        format!("{order}{kind}:{}", offsets.join(","))
+    }
+
+    /// `II42:`, `II43:`, `MM42:` or `MM43:` and `levels` offsets, each past the 8-byte
+    /// header; anything else is `None`.
+    fn parse(text: &str, levels: usize) -> Option<Self> {
+        let (kind, list) = text.trim().split_once(':')?;
+        let (little_endian, big_tiff) = match kind {
+            "II42" => (true, false),
+            "II43" => (true, true),
+            "MM42" => (false, false),
+            "MM43" => (false, true),
+            _ => return None,
+        };
+        let offsets: Vec<u64> = list
+            .split(',')
+            .map(|part| part.trim().parse::<u64>().ok().filter(|&o| o >= 8))
+            .collect::<Option<_>>()?;
+        (offsets.len() == levels).then_some(MetaDirectories {
+            little_endian,
+            big_tiff,
+            offsets,
+        })
+    }
 }
 
 /// More levels than this is not a pyramid anyone wrote (2^32 px would need 33).
@@ -41,13 +91,18 @@ pub fn metadata_dimensions(meta: &HashMap<String, String>) -> Option<MetaFacts> 
     let width = number(meta, "width")?;
     let height = number(meta, "height")?;
     let tile_size = number(meta, "tilesize");
+    let levels = value(meta, "levels").and_then(|text| parse_levels(text, (width, height)));
+    let directories = levels.as_ref().and_then(|levels| {
+        value(meta, "directories").and_then(|text| MetaDirectories::parse(text, levels.len()))
+    });
     Some(MetaFacts {
         width,
         height,
         pages: number(meta, "pages"),
         tile_width: number(meta, "tilewidth").or(tile_size),
         tile_height: number(meta, "tileheight").or(tile_size),
-        levels: value(meta, "levels").and_then(|text| parse_levels(text, (width, height))),
+        levels,
+        directories,
     })
 }
 
@@ -122,6 +177,7 @@ mod tests {
             tile_width,
             tile_height,
             levels: None,
+            directories: None,
         }
     }
 
@@ -231,5 +287,50 @@ mod tests {
             parse_levels(&format_levels(&levels), levels[0]),
             Some(levels.to_vec())
         );
+    }
+
+    #[test]
+    fn reads_directories_only_beside_levels_of_the_same_count() {
+        let base = [
+            ("iiif-width", "1025"),
+            ("iiif-height", "600"),
+            ("iiif-levels", "1025x600,512x300"),
+        ];
+        let dirs = |little_endian, big_tiff, offsets: &[u64]| MetaDirectories {
+            little_endian,
+            big_tiff,
+            offsets: offsets.to_vec(),
+        };
+        type DirCase = (&'static str, Option<MetaDirectories>);
+        let cases: &[DirCase] = &[
+            ("II43:16,4096", Some(dirs(true, true, &[16, 4096]))),
+            ("MM42: 8 , 900", Some(dirs(false, false, &[8, 900]))),
+            ("II42:16", None),
+            ("II42:16,32,64", None),
+            ("II42:4,32", None),
+            ("XX42:16,32", None),
+            ("II44:16,32", None),
+            ("16,32", None),
+            ("II43:16,-32", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            let mut pairs = base.to_vec();
+            pairs.push(("iiif-directories", text));
+            let got = metadata_dimensions(&meta(&pairs)).unwrap();
+            assert_eq!(&got.directories, want, "{text:?}");
+        }
+        let without_levels = meta(&[
+            ("width", "1025"),
+            ("height", "600"),
+            ("iiif-directories", "II42:16"),
+        ]);
+        assert_eq!(
+            metadata_dimensions(&without_levels).unwrap().directories,
+            None
+        );
+        let written = dirs(false, true, &[123456789012, 16]);
+        assert_eq!(written.format(), "MM43:123456789012,16");
+        assert_eq!(MetaDirectories::parse(&written.format(), 2), Some(written));
     }
 }

@@ -25,7 +25,7 @@ pub use bucket::{BucketSettings, BucketStore};
 pub use error::{SourceError, SourceErrorKind};
 pub use file::{FileSource, FileStore, IMAGE_EXTENSIONS};
 pub use memory::MemorySource;
-pub use meta::{format_levels, metadata_dimensions, MetaFacts};
+pub use meta::{format_levels, metadata_dimensions, MetaDirectories, MetaFacts};
 pub use s3::{S3Source, TransferStats};
 pub use s3_store::{ObjectHead, S3Credentials, S3Settings, S3Store};
 pub use store::{Opened, Store, StoreStats};

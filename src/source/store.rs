@@ -51,10 +51,9 @@ pub trait Store: Send + Sync {
 
 /// An object, opened: a source that reads it by ranges, and for S3 its HEAD.
 pub struct Opened {
-    /// Reads through the block cache (for libvips).
+    /// Reads through the block cache: the directory walker and libvips alike, so the
+    /// directories the walk read are cached when libvips opens the same file again.
     pub source: Arc<dyn Source>,
-    /// Reads exactly what is asked (for the directory walker); for files the same source.
-    pub walker: Arc<dyn Source>,
     pub head: Option<ObjectHead>,
 }
 
@@ -84,11 +83,7 @@ async fn opened_file(
         .await
         .map_err(|e| SourceError::new(SourceErrorKind::Other, e.to_string()))??;
     let source: Arc<dyn Source> = Arc::new(source);
-    Ok(Opened {
-        walker: Arc::clone(&source),
-        source,
-        head: None,
-    })
+    Ok(Opened { source, head: None })
 }
 
 /// Files are opened per request (a stat and an open, microseconds; no descriptors are

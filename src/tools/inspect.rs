@@ -209,8 +209,14 @@ impl fmt::Display for Inspection {
                 width,
                 height,
                 orientation,
+                tiled,
             } => {
-                writeln!(f, "  {format:?}, {width}x{height}, not tiled")?;
+                let tiles = if *tiled {
+                    "stored in tiles"
+                } else {
+                    "not tiled"
+                };
+                writeln!(f, "  {format:?}, {width}x{height}, {tiles}")?;
                 if !orientation.is_upright() {
                     let turn = orientation.value();
                     writeln!(f, "  orientation {turn}: served turned upright")?;

@@ -117,6 +117,18 @@ async function runCase(browser, { source, base: BASE, viewer, version, id, drawe
   return { name, ...result, problems: [...problems, ...result.problems] };
 }
 
+/** The scale most of `scales` have (the coarser one on a tie); Infinity for none. */
+function settled(scales) {
+  const counts = new Map();
+  for (const s of scales) counts.set(s, (counts.get(s) || 0) + 1);
+  let best = Infinity;
+  let most = 0;
+  for (const [scale, n] of counts) {
+    if (n > most || (n === most && scale > best)) [best, most] = [scale, n];
+  }
+  return best;
+}
+
 /** Checks every exchange the page made once the case is over. */
 async function judge(tracker, info, prefix) {
   const problems = [...tracker.failures, ...tracker.otherErrors];
@@ -138,11 +150,13 @@ async function judge(tracker, info, prefix) {
       scales[ex.step].push(scale);
     }
   }
-  // Zooming in must have reached finer tiles than the home view used, or the finest level
-  // (Mirador's opening animation can pass through it before the home view settles).
+  // Zooming in must have reached finer tiles than the home view settled on: the scale most
+  // of its tiles have. Not its finest: Mirador's opening animation can pass through finer
+  // levels before the home view settles (more so on a loaded machine), and a few of those
+  // tiles would make any zoom look like no zoom. Reaching the finest level also counts.
   const finest = (steps) => Math.min(...steps.flatMap((s) => scales[s]));
   const after = finest(["zoom1", "zoom2", "pan"]);
-  if (!(after < finest(["home"]) || after === Math.min(...info.tiles[0].scaleFactors))) {
+  if (!(after < settled(scales.home) || after === Math.min(...info.tiles[0].scaleFactors))) {
     problems.push(`zooming reached no finer tiles: ${JSON.stringify(scales)}`);
   }
   if (scales.pan.length === 0) problems.push("panning loaded no new tiles");

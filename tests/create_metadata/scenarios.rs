@@ -31,12 +31,24 @@ pub fn writes_readable_metadata_and_keeps_every_attribute(fx: &Fixture) {
         pyramid.pages.unwrap() >= 3 && pyramid.tile_width == Some(256),
         "{pyramid:?}"
     );
+    // Where each level's directory is, one per level, for a cold tile to read alone.
+    for name in ["pyramid.tif", "subifd.tif"] {
+        let facts = expected(fx, name);
+        let directories = facts.directories.expect("a TIFF's directories");
+        assert_eq!(
+            directories.offsets.len(),
+            facts.levels.unwrap().len(),
+            "{name}"
+        );
+    }
     let cases = [
         ("pyramid.tif", pyramid.clone()),
         (
             "subifd.tif",
             MetaFacts {
                 pages: Some(1),
+                // The same levels, stored elsewhere (SubIFDs).
+                directories: expected(fx, "subifd.tif").directories,
                 ..pyramid.clone()
             },
         ),
@@ -49,6 +61,7 @@ pub fn writes_readable_metadata_and_keeps_every_attribute(fx: &Fixture) {
                 tile_width: None,
                 tile_height: None,
                 levels: Some(vec![(640, 480)]),
+                directories: None,
             },
         ),
         (
@@ -60,6 +73,7 @@ pub fn writes_readable_metadata_and_keeps_every_attribute(fx: &Fixture) {
                 tile_width: None,
                 tile_height: None,
                 levels: Some(vec![(300, 200)]),
+                directories: None,
             },
         ),
     ];

@@ -40,6 +40,7 @@ pub(crate) fn head_reports_size_etag_and_metadata(fx: &Fixture) {
         tile_width: Some(512),
         tile_height: Some(512),
         levels: None,
+        directories: None,
     };
     assert_eq!(metadata_dimensions(&head.metadata), Some(facts));
     let source = store.open(&head);
@@ -69,6 +70,7 @@ pub(crate) fn head_reports_size_etag_and_metadata(fx: &Fixture) {
         tile_width: Some(256),
         tile_height: None,
         levels: None,
+        directories: None,
     };
     assert_eq!(metadata_dimensions(&head.metadata), Some(facts));
     assert_eq!(store.stats().requests, 2);

@@ -7,6 +7,7 @@
 
 mod header;
 mod ifd;
+mod lone;
 mod pages;
 mod stored_tiles;
 pub(super) mod walk;
@@ -14,8 +15,9 @@ pub(super) mod walk;
 #[cfg(test)]
 mod tests_group;
 
+pub use lone::{read_lone_level, LoneLevel};
 pub use pages::{LevelLoad, TiffInfo, TiffLevel, TiffPage};
-pub use stored_tiles::{JpegColour, StoredTiles};
+pub use stored_tiles::{JpegColour, StoredGrid, StoredTiles};
 
 use super::error::FactsError;
 use super::fetch::Fetcher;

@@ -11,7 +11,7 @@
 //!   size with a constant aspect ratio is one pyramid, anything else a multi-page document.
 
 use super::ifd::Directory;
-use super::stored_tiles::{stored_tiles, StoredTiles};
+use super::stored_tiles::{StoredGrid, StoredTiles};
 use super::walk::{MainIfd, Walk};
 use crate::facts::Orientation;
 use crate::iiif::{Dimensions, ImageFacts};
@@ -48,6 +48,8 @@ pub struct TiffLevel {
     /// 1 chunky (interleaved), 2 planar.
     pub planar_config: u16,
     pub load: LevelLoad,
+    /// Where its directory is in the file.
+    pub directory: u64,
     /// How it is turned to be displayed (tag 274).
     pub orientation: Orientation,
     /// Its JPEG tiles, when they can be sent as they are stored.
@@ -67,22 +69,24 @@ impl TiffLevel {
             bits_per_sample: dir.bits_per_sample,
             planar_config: dir.planar_config,
             load,
+            directory: dir.offset,
             orientation: dir.orientation,
-            stored_tiles: dir.tile.and_then(|_| {
-                stored_tiles(
-                    &dir.stored,
-                    dir.compression,
-                    dir.photometric,
-                    dir.samples_per_pixel,
-                    dir.bits_per_sample,
-                    dir.planar_config,
-                )
-            }),
+            stored_tiles: dir.stored_tiles(),
         }
     }
 
     pub fn is_tiled(&self) -> bool {
         self.tile.is_some()
+    }
+
+    /// Its grid of stored tiles, when they can be sent as stored.
+    pub fn stored_grid(&self) -> Option<StoredGrid> {
+        Some(StoredGrid {
+            width: self.width,
+            height: self.height,
+            tile: self.tile?,
+            tiles: self.stored_tiles?,
+        })
     }
 }
 
@@ -100,6 +104,7 @@ pub struct TiffInfo {
     directories: u32,
     reads: u32,
     big_tiff: bool,
+    little_endian: bool,
 }
 
 impl TiffInfo {
@@ -110,6 +115,7 @@ impl TiffInfo {
             directories: walk.directories,
             reads,
             big_tiff: walk.layout.big_tiff,
+            little_endian: walk.layout.little_endian,
         }
     }
 
@@ -129,6 +135,11 @@ impl TiffInfo {
 
     pub fn is_big_tiff(&self) -> bool {
         self.big_tiff
+    }
+
+    /// Byte order "II" (true) or "MM".
+    pub fn is_little_endian(&self) -> bool {
+        self.little_endian
     }
 
     pub fn level(&self, page: u32, level: usize) -> Option<&TiffLevel> {

@@ -12,6 +12,8 @@
 //! `render/steps/normalise.rs`). Everything else is rendered.
 
 use super::header::Layout;
+use super::ifd::Directory;
+use crate::iiif::Dimensions;
 use crate::source::{Source, SourceError, SourceErrorKind};
 
 /// How a stored JPEG tile's samples are to be read.
@@ -96,6 +98,16 @@ impl TagArray {
         self.count == 0
     }
 
+    /// Where value `index` is stored in the file; `None` when inline or out of range.
+    pub fn entry_range(&self, index: u64) -> Option<std::ops::Range<u64>> {
+        let Place::At(offset) = self.place else {
+            return None;
+        };
+        let size = u64::from(self.size);
+        let start = offset.checked_add(index.checked_mul(size)?)?;
+        (index < self.count).then_some(start..start.checked_add(size)?)
+    }
+
     /// Value `index`, reading its few bytes from `source` when the array is out of line.
     pub fn get(&self, source: &dyn Source, index: u64) -> Result<u64, SourceError> {
         if index >= self.count {
@@ -124,6 +136,14 @@ impl TagBytes {
         }
     }
 
+    /// Where the bytes are stored in the file; `None` when inline.
+    pub fn range(&self) -> Option<std::ops::Range<u64>> {
+        let Place::At(offset) = self.place else {
+            return None;
+        };
+        Some(offset..offset.checked_add(self.len)?)
+    }
+
     pub fn read(&self, source: &dyn Source) -> Result<Vec<u8>, SourceError> {
         let len = usize::try_from(self.len).map_err(|_| corrupt("huge JPEGTables".into()))?;
         match self.place {
@@ -147,6 +167,42 @@ pub(crate) struct PassThroughTags {
     pub(crate) jpeg_tables: Option<TagBytes>,
     pub(crate) has_icc_profile: bool,
     pub(crate) extra_samples: bool,
+}
+
+/// A tiled level whose whole tiles can be sent as stored: its size, its tiles' size, and
+/// where they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoredGrid {
+    pub width: u32,
+    pub height: u32,
+    pub tile: Dimensions,
+    pub tiles: StoredTiles,
+}
+
+impl Directory {
+    /// Its JPEG tiles, when it is tiled and they can be sent as they are stored.
+    pub(crate) fn stored_tiles(&self) -> Option<StoredTiles> {
+        self.tile?;
+        stored_tiles(
+            &self.stored,
+            self.compression,
+            self.photometric,
+            self.samples_per_pixel,
+            self.bits_per_sample,
+            self.planar_config,
+        )
+    }
+
+    /// Its grid of stored tiles, when there is one to send as stored.
+    pub(crate) fn stored_grid(&self) -> Option<StoredGrid> {
+        let (width, height) = self.tile?;
+        Some(StoredGrid {
+            width: self.width,
+            height: self.height,
+            tile: Dimensions { width, height },
+            tiles: self.stored_tiles()?,
+        })
+    }
 }
 
 /// What of `tags` a level with these properties can serve as stored tiles.

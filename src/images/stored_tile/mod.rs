@@ -11,12 +11,15 @@
 //! it is rendered, as is anything else. The ETag and canonical link do not depend on the
 //! path taken; the request log line says which one answered.
 //!
-//! Cost: two entries of the tile arrays (a few bytes each, usually one cached block), the
-//! level's JPEGTables (hundreds of bytes) and the tile's own bytes.
+//! Cost: two entries of the tile arrays (a few bytes each) and the level's JPEGTables
+//! (hundreds of bytes), read as one span when they lie together (see `nearby.rs`), then
+//! the tile's own bytes: two round trips to S3 on a cold block cache.
 
+mod answer;
+mod nearby;
 mod splice;
 
-use crate::facts::{ImageInfo, StoredTiles};
+use crate::facts::{ImageInfo, JpegColour, StoredGrid, StoredTiles};
 use crate::iiif::{Dimensions, Format, ImageFacts, Plan, Quality, Rect};
 use crate::source::{Source, SourceError, SourceErrorKind};
 
@@ -42,19 +45,54 @@ pub(crate) fn address(
     if !tiff.orientation(page).is_upright() {
         return None;
     }
-    let level = tiff.level(page, plan.level)?;
-    let tiles = level.stored_tiles?;
-    let tile = level.tile?;
-    let grey_source = level.samples_per_pixel == 1;
+    address_in(&tiff.level(page, plan.level)?.stored_grid()?, facts, plan)
+}
+
+/// False when no stored tile could answer `plan`, whatever the level: worth knowing before
+/// reading a directory to find out.
+pub(crate) fn may_pass_through(plan: &Plan) -> bool {
+    plan.format == Format::Jpg
+        && plan.degrees == 0.0
+        && !plan.mirror
+        && plan.quality != Quality::Bitonal
+}
+
+/// The stored tile of `grid`, the level `plan` chose, that `plan` asks for exactly.
+pub(crate) fn address_in(
+    grid: &StoredGrid,
+    facts: &ImageFacts,
+    plan: &Plan,
+) -> Option<TileAddress> {
     let quality_kept = match plan.quality {
         Quality::Default | Quality::Color => true,
-        Quality::Gray => grey_source,
+        Quality::Gray => grid.tiles.colour == JpegColour::Grey,
         Quality::Bitonal => false,
     };
-    if plan.format != Format::Jpg || plan.degrees != 0.0 || plan.mirror || !quality_kept {
+    if !may_pass_through(plan) || !quality_kept {
         return None;
     }
-    let factor = power_of_two_factor(facts, Dimensions::new(level.width, level.height))?;
+    let index = tile_index(
+        Dimensions::new(grid.width, grid.height),
+        grid.tile,
+        facts,
+        plan,
+    )?;
+    (index < grid.tiles.offsets.len()).then_some(TileAddress {
+        tiles: grid.tiles,
+        index,
+        size: grid.tile,
+    })
+}
+
+/// The index of the whole tile, in a grid of `tile`-sized tiles over `level`, that `plan`
+/// asks for exactly; `None` when it asks for anything else.
+pub(crate) fn tile_index(
+    level: Dimensions,
+    tile: Dimensions,
+    facts: &ImageFacts,
+    plan: &Plan,
+) -> Option<u64> {
+    let factor = power_of_two_factor(facts, level)?;
     let (tw, th) = (tile.width, tile.height);
     let Rect {
         x,
@@ -72,16 +110,7 @@ pub(crate) fn address(
     // A whole tile of the level: edge tiles are stored padded, and rendered instead.
     let inside = (col + 1) * u64::from(tw) <= u64::from(level.width)
         && (row + 1) * u64::from(th) <= u64::from(level.height);
-    if !inside {
-        return None;
-    }
-    let across = u64::from(level.width).div_ceil(u64::from(tw));
-    let index = row * across + col;
-    (index < tiles.offsets.len()).then_some(TileAddress {
-        tiles,
-        index,
-        size: Dimensions::new(tw, th),
-    })
+    inside.then(|| row * u64::from(level.width).div_ceil(u64::from(tw)) + col)
 }
 
 /// The power-of-two factor between full resolution and `level`, the level's sides being
@@ -105,8 +134,14 @@ const MAX_TILE_BYTES: u64 = 16 << 20;
 /// Reads the tile at `address` from `source` and makes it a complete JPEG.
 pub(crate) fn read(source: &dyn Source, address: &TileAddress) -> Result<Vec<u8>, SourceError> {
     let tiles = &address.tiles;
-    let offset = tiles.offsets.get(source, address.index)?;
-    let len = tiles.byte_counts.get(source, address.index)?;
+    let wanted = [
+        tiles.offsets.entry_range(address.index),
+        tiles.byte_counts.entry_range(address.index),
+        tiles.jpeg_tables.and_then(|t| t.range()),
+    ];
+    let near = nearby::Nearby::gather(source, wanted.into_iter().flatten())?;
+    let offset = tiles.offsets.get(&near, address.index)?;
+    let len = tiles.byte_counts.get(&near, address.index)?;
     if len == 0 || len > MAX_TILE_BYTES {
         return Err(SourceError::new(
             SourceErrorKind::Other,
@@ -114,7 +149,7 @@ pub(crate) fn read(source: &dyn Source, address: &TileAddress) -> Result<Vec<u8>
         ));
     }
     let tile = source.read_at(offset, len as usize)?;
-    let tables = tiles.jpeg_tables.map(|t| t.read(source)).transpose()?;
+    let tables = tiles.jpeg_tables.map(|t| t.read(&near)).transpose()?;
     splice::complete_jpeg(&tile, tables.as_deref(), tiles.colour).ok_or_else(|| {
         SourceError::new(
             SourceErrorKind::Other,

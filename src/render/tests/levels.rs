@@ -199,7 +199,7 @@ fn jp2_opens_the_smallest_covering_resolution_it_has() {
     assert_eq!(
         opened_size(&job(
             source.clone(),
-            Loader::Jp2,
+            Loader::Jp2 { tiled: true },
             Dimensions::new(1000, 1000),
             whole
         )),
@@ -209,12 +209,17 @@ fn jp2_opens_the_smallest_covering_resolution_it_has() {
     // the deepest one it does have instead of failing.
     let tiny = plan(Rect::new(0, 0, 1000, 1000), 30, 30);
     assert_eq!(
-        opened_size(&job(source, Loader::Jp2, Dimensions::new(1000, 1000), tiny)),
+        opened_size(&job(
+            source,
+            Loader::Jp2 { tiled: true },
+            Dimensions::new(1000, 1000),
+            tiny
+        )),
         Dimensions::new(125, 125)
     );
     check_grid(
         bytes,
-        Loader::Jp2,
+        Loader::Jp2 { tiled: true },
         Dimensions::new(1000, 1000),
         Rect::new(0, 0, 1000, 1000),
         Dimensions::new(125, 125),
@@ -243,4 +248,37 @@ fn whole_tiled_levels_shrunk_are_streamed() {
     assert_eq!(access(whole, 600), load::Access::Lazy);
     assert_eq!(access(Rect::new(0, 0, 500, 500), 100), load::Access::Lazy);
     check_grid(bytes, level0, full, whole, Dimensions::new(250, 250), 12);
+}
+
+/// A region of a tiled JPEG 2000 is read lazily (OpenJPEG decodes the tiles it touches,
+/// not the image) and shows the right pixels; the whole image is streamed; an untiled one
+/// is decoded whole as before.
+#[test]
+fn tiled_jpeg_2000_regions_decode_only_their_tiles() {
+    let png = png_bytes(&DynamicImage::ImageRgb8(grid()));
+    let tiles = ["--lossless", "--tile-width", "256", "--tile-height", "256"];
+    let tiled = vips_convert(&png, "jp2ksave", "jp2", &tiles);
+    let source = memory(tiled.clone(), "mem:tiled.jp2");
+    let full = Dimensions::new(1000, 1000);
+    let access = |loader, region: Rect, out: u32| {
+        load::choose_access(
+            &job(source.clone(), loader, full, plan(region, out, out)),
+            u64::MAX,
+        )
+    };
+    let (lazy, whole) = (Rect::new(300, 200, 400, 400), Rect::new(0, 0, 1000, 1000));
+    let jp2 = Loader::Jp2 { tiled: true };
+    assert_eq!(access(jp2, lazy, 400), load::Access::Lazy);
+    assert_eq!(access(jp2, whole, 250), load::Access::Streamed);
+    let untiled = Loader::Jp2 { tiled: false };
+    assert_eq!(access(untiled, lazy, 400), load::Access::Decoded);
+    check_grid(tiled.clone(), jp2, full, lazy, Dimensions::new(400, 400), 8);
+    check_grid(
+        tiled,
+        jp2,
+        full,
+        Rect::new(100, 500, 600, 400),
+        Dimensions::new(150, 100),
+        8,
+    );
 }

@@ -6,7 +6,10 @@
 //! serverless-iiif v8 both read them (each also reads the plain spelling, `width`, first).
 //! One more is Tessera's own, `iiif-levels`: the stored levels of the first image, which
 //! info.json lists as `sizes`; with it info.json costs the HEAD alone (without it the
-//! server walks the directories). serverless-iiif ignores keys it does not know.
+//! server walks the directories). serverless-iiif ignores keys it does not know. So is
+//! `iiif-directories`, where each of those levels' directories is in a TIFF: with it a cold
+//! tile reads its level's directory alone instead of walking the chain to it. It is left out
+//! for a turned (EXIF/TIFF-oriented) first image, whose tiles are always rendered upright.
 //!
 //! Because the plain spelling is read first by both servers, a stale plain `width` left by
 //! some older tool would hide a fresh `iiif-width`. So every dimension key, in either
@@ -22,11 +25,11 @@
 //! Tessera reads `pages` but does not rely on it: it finds the real levels when it renders.
 
 use crate::facts::{ImageInfo, LevelLoad};
-use crate::source::{format_levels, metadata_dimensions, MetaFacts};
+use crate::source::{format_levels, metadata_dimensions, MetaDirectories, MetaFacts};
 use std::collections::HashMap;
 
 /// The dimension key names, without the `iiif-` prefix; both spellings are ours to replace.
-const DIMENSION_KEYS: [&str; 7] = [
+const DIMENSION_KEYS: [&str; 8] = [
     "width",
     "height",
     "pages",
@@ -34,6 +37,7 @@ const DIMENSION_KEYS: [&str; 7] = [
     "tileheight",
     "tilesize",
     "levels",
+    "directories",
 ];
 
 /// The facts `create-metadata` records for an image, in the form the server reads back.
@@ -54,6 +58,20 @@ pub fn facts_to_record(info: &ImageInfo) -> Option<MetaFacts> {
         tile_width: facts.tile.map(|t| t.width),
         tile_height: facts.tile.map(|t| t.height),
         levels: Some(facts.levels.iter().map(|l| (l.width, l.height)).collect()),
+        directories: directories(info),
+    })
+}
+
+/// Where the first image's levels are stored, when it is an upright TIFF.
+fn directories(info: &ImageInfo) -> Option<MetaDirectories> {
+    let tiff = info.tiff()?;
+    if !tiff.orientation(0).is_upright() {
+        return None;
+    }
+    Some(MetaDirectories {
+        little_endian: tiff.is_little_endian(),
+        big_tiff: tiff.is_big_tiff(),
+        offsets: tiff.pages[0].levels.iter().map(|l| l.directory).collect(),
     })
 }
 
@@ -82,6 +100,9 @@ pub fn merged(existing: &HashMap<String, String>, facts: &MetaFacts) -> HashMap<
     if let Some(levels) = &facts.levels {
         out.insert("iiif-levels".into(), format_levels(levels));
     }
+    if let Some(directories) = &facts.directories {
+        out.insert("iiif-directories".into(), directories.format());
+    }
     out
 }
 
@@ -109,6 +130,7 @@ mod tests {
         tile_width: Some(512),
         tile_height: Some(512),
         levels: None,
+        directories: None,
     };
     const PLAIN: MetaFacts = MetaFacts {
         width: 40,
@@ -117,6 +139,7 @@ mod tests {
         tile_width: None,
         tile_height: None,
         levels: None,
+        directories: None,
     };
 
     fn with_levels(facts: MetaFacts, levels: &[(u32, u32)]) -> MetaFacts {
