@@ -28,6 +28,9 @@ struct Args {
     /// The pyramid TIFF to upload and read.
     #[arg(long)]
     file: std::path::PathBuf,
+    /// The bucket to create and upload to (default: one named after this process).
+    #[arg(long)]
+    bucket: Option<String>,
     /// Tiles in the bulk run, and how many at once.
     #[arg(long, default_value_t = 91)]
     bulk_tiles: u32,
@@ -59,7 +62,8 @@ fn main() {
         width: facts.width,
         height: facts.height,
     };
-    let bucket = format!("tessera-bench-{}", std::process::id());
+    let bucket =
+        (args.bucket.clone()).unwrap_or_else(|| format!("tessera-bench-{}", std::process::id()));
     let metadata = merged(&HashMap::new(), &facts_to_record(&info).unwrap());
     runtime.block_on(upload(&args.endpoint, &bucket, bytes, metadata));
     println!(

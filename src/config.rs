@@ -178,6 +178,10 @@ pub struct Config {
     #[arg(long, env = "TESSERA_JPEG_QUALITY", default_value_t = Encoding::DEFAULT.jpeg_quality, value_parser = clap::value_parser!(u8).range(1..=100))]
     pub jpeg_quality: u8,
 
+    /// Optimised Huffman tables in JPEG responses (a second pass over each image).
+    #[arg(long, env = "TESSERA_JPEG_OPTIMIZE", default_value_t = Encoding::DEFAULT.jpeg_optimize, action = clap::ArgAction::Set)]
+    pub jpeg_optimize: bool,
+
     /// WebP quality of responses, 1-100 (bitonal WebP is lossless).
     #[arg(long, env = "TESSERA_WEBP_QUALITY", default_value_t = Encoding::DEFAULT.webp_quality, value_parser = clap::value_parser!(u8).range(1..=100))]
     pub webp_quality: u8,
@@ -395,6 +399,7 @@ impl Config {
     pub fn encoding(&self) -> Encoding {
         Encoding {
             jpeg_quality: self.jpeg_quality,
+            jpeg_optimize: self.jpeg_optimize,
             webp_quality: self.webp_quality,
             avif_quality: self.avif_quality,
             avif_effort: self.avif_effort,

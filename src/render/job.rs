@@ -35,4 +35,7 @@ pub struct Rendered {
     pub height: u32,
     /// True when the bytes are a stored tile sent as it is, not a render.
     pub stored_tile: bool,
+    /// Of the render's time, what encoding took (zero for a stored tile): the log line
+    /// shows it, so where a render's time goes can be read off production traffic.
+    pub encode: std::time::Duration,
 }

@@ -143,9 +143,11 @@ impl Renderer {
         };
         let image = steps::run(opened.image.image.clone(), &context, cancel)?;
         cancel.watch(&image)?;
+        let encoding = std::time::Instant::now();
         let bytes = encode(&image, job.plan.format, job.plan.quality, &self.encoding)?;
         Ok(Rendered {
             stored_tile: false,
+            encode: encoding.elapsed(),
             bytes,
             mime: job.plan.format.mime(),
             width: image.width(),

@@ -49,6 +49,7 @@ pub(crate) async fn respond(
         }
     };
     stats.render = Some(took);
+    stats.encode = Some(rendered.encode).filter(|_| !rendered.stored_tile);
     stats.stored_tile = rendered.stored_tile;
 
     let mut resp = app

@@ -108,6 +108,8 @@ pub(crate) struct RequestStats {
     pub route: RouteKind,
     /// Time to the image's bytes: a render, or reading a stored tile.
     pub render: Option<Duration>,
+    /// Of `render`, the encoding.
+    pub encode: Option<Duration>,
     /// The bytes are a stored tile sent as it is (see `images/stored_tile`).
     pub stored_tile: bool,
     pub identifier: Option<String>,
@@ -179,6 +181,8 @@ fn log_request(req: &Request<()>, record: &RequestRecord, stats: &RequestStats) 
         status = record.status,
         ms = record.latency.as_millis() as u64,
         render_ms = stats.render.map(|d| d.as_millis() as u64),
+        // Tenths of a millisecond: a tile's encode takes a few.
+        encode_ms = stats.encode.map(|d| (d.as_secs_f64() * 10_000.0).round() / 10.0),
         answered_by = match (record.route, record.stored_tile) {
             (_, true) => Some("stored-tile"),
             (RouteKind::Image, false) => Some("render"),

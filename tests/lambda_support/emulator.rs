@@ -56,6 +56,8 @@ struct State {
     init_error: Mutex<Option<String>>,
     /// Set once the function has asked for its first invocation (it is initialised).
     polled: std::sync::atomic::AtomicBool,
+    /// When it first asked: the end of its init, for the cold-start measurement.
+    first_poll: Mutex<Option<std::time::Instant>>,
 }
 
 pub struct Emulator {
@@ -102,6 +104,11 @@ impl Emulator {
         self.state.polled.load(std::sync::atomic::Ordering::SeqCst)
     }
 
+    /// When the function first asked for an invocation.
+    pub fn first_poll(&self) -> Option<std::time::Instant> {
+        *self.state.first_poll.lock().unwrap()
+    }
+
     pub fn init_error(&self) -> Option<String> {
         self.state.init_error.lock().unwrap().clone()
     }
@@ -118,6 +125,9 @@ where
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
+            // Small answers at once, as the Lambda service sends them: without it, Nagle's
+            // algorithm meets the peer's delayed ACK and adds 40 ms to an exchange.
+            let _ = stream.set_nodelay(true);
             let handler = handler.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req| {
@@ -148,6 +158,11 @@ async fn runtime_api(
         return simple(StatusCode::NOT_FOUND, "unknown path");
     };
     if rest == "invocation/next" {
+        state
+            .first_poll
+            .lock()
+            .unwrap()
+            .get_or_insert_with(std::time::Instant::now);
         state
             .polled
             .store(true, std::sync::atomic::Ordering::SeqCst);
@@ -333,6 +348,8 @@ pub struct Function {
     pub log: std::path::PathBuf,
     /// Where its stdout goes: the EMF metric lines.
     pub stdout: std::path::PathBuf,
+    /// Just before the process was spawned: the start of its init.
+    pub spawned: std::time::Instant,
 }
 
 impl Function {
@@ -356,11 +373,13 @@ impl Function {
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "emulator")
             .stdout(stdout)
             .stderr(stderr);
+        let spawned = std::time::Instant::now();
         let child = command.spawn().expect("the function starts");
         let mut function = Function {
             child,
             log,
             stdout: stdout_path,
+            spawned,
         };
         function.wait_ready(emulator);
         function
@@ -369,7 +388,7 @@ impl Function {
     /// Waits for the first poll of the Runtime API; a process that exits first (a missing
     /// library, a bad configuration) fails the test at once with its log.
     fn wait_ready(&mut self, emulator: &Emulator) {
-        for _ in 0..600 {
+        for _ in 0..12_000 {
             if emulator.polled() {
                 return;
             }
@@ -379,7 +398,7 @@ impl Function {
                     self.log_text()
                 );
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
+            std::thread::sleep(std::time::Duration::from_millis(5));
         }
         panic!(
             "the function did not poll within 60 s:\n{}",

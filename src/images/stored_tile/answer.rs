@@ -118,6 +118,7 @@ impl Images {
                     width: size.width,
                     height: size.height,
                     stored_tile: true,
+                    encode: Duration::ZERO,
                 },
                 started.elapsed(),
             ))),
