@@ -2,9 +2,9 @@
 //!
 //! Everything is built once at init, before the first invocation: configuration from the
 //! environment (the same `TESSERA_*` variables as `tessera serve`), the store and its S3
-//! client, the caches, and libvips with as many threads as the function has vCPUs (the
-//! render concurrency defaults to the CPUs this process may use, which Lambda sizes with
-//! the memory setting). Logs are JSON lines unless `TESSERA_LOG_FORMAT` says otherwise.
+//! client, the caches, and libvips with one thread more than the function has vCPUs (the
+//! render concurrency defaults to the CPUs this process may use plus one, and Lambda
+//! sizes the CPUs with the memory setting). Logs are JSON lines unless `TESSERA_LOG_FORMAT` says otherwise.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
