@@ -99,24 +99,27 @@ async fn open(
 /// The directories of `opened`, walked once per object version.
 pub(crate) async fn walk(images: &Images, opened: &Opened) -> Result<Arc<ImageInfo>, ImageError> {
     let reader = Arc::clone(&opened.source);
-    let recorded = opened.meta().and_then(|meta| meta.directories);
     let walked_now = Arc::new(AtomicBool::new(false));
     let walking = Arc::clone(&walked_now);
     let walked = images
         .facts
-        .get_or_fetch(opened.source.identity(), || async move {
-            walking.store(true, Relaxed);
-            let meter = meter::current();
-            let info = tokio::task::spawn_blocking(move || {
-                let _entered = meter::enter(meter.clone());
-                if let Some(recorded) = recorded {
-                    prefetch(&*reader, &recorded.offsets, meter);
-                }
-                read_facts(&*reader)
-            })
-            .await
-            .map_err(|e| ImageError::new(ErrorKind::Internal, e.to_string()))??;
-            Ok::<_, ImageError>(Arc::new(info))
+        .get_or_fetch(opened.source.identity(), || {
+            // Read only when this request walks: a facts-cache hit needs no metadata.
+            let recorded = opened.meta().and_then(|meta| meta.directories);
+            async move {
+                walking.store(true, Relaxed);
+                let meter = meter::current();
+                let info = tokio::task::spawn_blocking(move || {
+                    let _entered = meter::enter(meter.clone());
+                    if let Some(recorded) = recorded {
+                        prefetch(&*reader, &recorded.offsets, meter);
+                    }
+                    read_facts(&*reader)
+                })
+                .await
+                .map_err(|e| ImageError::new(ErrorKind::Internal, e.to_string()))??;
+                Ok::<_, ImageError>(Arc::new(info))
+            }
         })
         .await;
     meter::credit(|m| m.facts(!walked_now.load(Relaxed)));

@@ -43,10 +43,7 @@ impl Images {
         image: &Resolved,
         plan: &Plan,
     ) -> Result<Option<(Rendered, Duration)>, ImageError> {
-        let Some(meta) = image.opened.meta() else {
-            return Ok(None);
-        };
-        let Some(directories) = meta.directories else {
+        let Some(directories) = image.opened.meta().and_then(|meta| meta.directories) else {
             return Ok(None);
         };
         let offset = directories.offsets.get(plan.level).copied();
@@ -56,10 +53,10 @@ impl Images {
         };
         // Not worth a directory read when the request is no whole tile of the grid the
         // metadata's tile size draws (writers use one tile size for every level).
-        let tile = meta
-            .tile_width
-            .map(|w| Dimensions::new(w, meta.tile_height.unwrap_or(w)));
-        let on_grid = tile.and_then(|tile| tile_index(expected, tile, &image.facts, plan));
+        let on_grid = image
+            .facts
+            .tile
+            .and_then(|tile| tile_index(expected, tile, &image.facts, plan));
         if image.page != 0 || !may_pass_through(plan) || on_grid.is_none() {
             return Ok(None);
         }

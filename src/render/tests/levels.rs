@@ -282,3 +282,29 @@ fn tiled_jpeg_2000_regions_decode_only_their_tiles() {
         8,
     );
 }
+
+/// A lazily read tiled JPEG 2000 is counted in the opened-image cache with the rows of
+/// tiles libvips' loader keeps decoded, not as cheaply as a lazily read TIFF level.
+#[test]
+fn a_lazy_jpeg_2000_is_counted_with_its_cached_tile_rows() {
+    let png = png_bytes(&DynamicImage::ImageRgb8(grid()));
+    let tiles = ["--lossless", "--tile-width", "256", "--tile-height", "256"];
+    let source = memory(
+        vips_convert(&png, "jp2ksave", "jp2", &tiles),
+        "mem:kept.jp2",
+    );
+    let full = Dimensions::new(1000, 1000);
+    let jp2 = Loader::Jp2 { tiled: true };
+    let region = job(
+        source,
+        jp2,
+        full,
+        plan(Rect::new(300, 200, 400, 400), 400, 400),
+    );
+    let opened = load::open(&region, load::Access::Lazy).expect("opens");
+    let jp2_kept = crate::render::cost::kept_bytes(jp2, &opened, load::Access::Lazy);
+    let tiff = Loader::Tiff(LevelLoad::Page(0));
+    let tiff_kept = crate::render::cost::kept_bytes(tiff, &opened, load::Access::Lazy);
+    // 1000 rows of 1000 RGB pixels: the whole image is within three rows of tiles.
+    assert_eq!(jp2_kept, tiff_kept + 1000 * 1000 * 3);
+}
