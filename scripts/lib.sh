@@ -26,7 +26,7 @@ ensure_apt() {
 # The native parts: libvips (headers for the build, CLI for sample images), libmagic for
 # the IIIF validator, curl for health checks.
 ensure_system() {
-  ensure_apt libvips-dev libvips-tools pkg-config libmagic1 curl ca-certificates python3-venv
+  ensure_apt libvips-dev libopenjp2-7-dev libvips-tools pkg-config libmagic1 curl ca-certificates python3-venv
   command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
   command -v npm >/dev/null || ensure_apt nodejs npm
 }

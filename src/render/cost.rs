@@ -10,6 +10,7 @@
 
 use super::job::{Loader, RenderJob};
 use super::steps::crop::map_region;
+use super::steps::jp2_region;
 use super::steps::load::{Access, OpenedImage};
 use crate::facts::Orientation;
 use crate::iiif::{Dimensions, Plan, Rect};
@@ -44,7 +45,10 @@ const JP2_CACHED_ROWS: u64 = 3 * 1024;
 pub(crate) fn kept_bytes(loader: Loader, opened: &OpenedImage, access: Access) -> u64 {
     let image = &opened.image;
     match (access, loader) {
-        (Access::Lazy, Loader::Jp2 { .. }) => {
+        // An untiled codestream is one tile: libvips would decode and cache all of it if
+        // the direct decoder declined the file.
+        (Access::Lazy, Loader::Jp2 { tiled: false }) => image.memory_bytes(),
+        (Access::Lazy, Loader::Jp2 { tiled: true }) => {
             let row = image.memory_bytes() / u64::from(image.height()).max(1);
             LAZY_ENTRY_BYTES + row * JP2_CACHED_ROWS.min(u64::from(image.height()))
         }
@@ -79,6 +83,11 @@ pub(crate) fn working_bytes(
     let size = Dimensions::new(image.width(), image.height());
     let pixel = image.memory_bytes() / area(size).max(1);
     let region = map_region(job.plan.region, job.full, size);
+    if let Some(window) = jp2_region::direct_area(job, opened) {
+        // Decoded directly, the region alone: libvips' opened image reads no pixel.
+        let decoded = area_of(window) * u64::from(image.bands()) * jp2_region::BYTES_PER_SAMPLE;
+        return decoded + area(job.plan.rotated_size()) * OUTPUT_PIXEL_BYTES;
+    }
     let input = match access {
         Access::Lazy => {
             let cols = u64::from(region.width) + TILE_MARGIN;
@@ -143,6 +152,10 @@ fn settled_pixels(region: Rect, plan: &Plan, orientation: Orientation) -> u64 {
 /// True when the plan's size is larger than `have` on either axis.
 pub(crate) fn upscales(have: Dimensions, plan: &Plan) -> bool {
     plan.width > have.width || plan.height > have.height
+}
+
+fn area_of(rect: Rect) -> u64 {
+    u64::from(rect.width) * u64::from(rect.height)
 }
 
 fn area(size: Dimensions) -> u64 {

@@ -14,6 +14,7 @@ use super::job::{RenderJob, Rendered};
 use super::steps;
 use super::steps::context::StepContext;
 use super::steps::encode::{encode, Encoding};
+use super::steps::jp2_region;
 use super::steps::load::{self, Access, OpenedImage};
 use super::vips::ensure_started;
 use crate::metrics::meter;
@@ -135,13 +136,33 @@ impl Renderer {
         opened: &OpenedJob,
         cancel: &Cancel,
     ) -> Result<Rendered, RenderError> {
+        let direct = match jp2_region::direct_area(job, &opened.image) {
+            Some(area) => jp2_region::decode(job, &opened.image, area)?.map(|image| (image, area)),
+            None => None,
+        };
+        let (input, streamed, region_plan) = match direct {
+            Some((image, area)) => (
+                image,
+                false,
+                Some(jp2_region::region_context(&job.plan, area)),
+            ),
+            None => (
+                opened.image.image.clone(),
+                opened.access == Access::Streamed,
+                None,
+            ),
+        };
+        let (plan, full) = match &region_plan {
+            Some((plan, full)) => (plan, *full),
+            None => (&job.plan, job.full),
+        };
         let context = StepContext {
-            plan: &job.plan,
-            full: job.full,
-            streamed: opened.access == Access::Streamed,
+            plan,
+            full,
+            streamed,
             orientation: job.orientation,
         };
-        let image = steps::run(opened.image.image.clone(), &context, cancel)?;
+        let image = steps::run(input, &context, cancel)?;
         cancel.watch(&image)?;
         let encoding = std::time::Instant::now();
         let bytes = encode(&image, job.plan.format, job.plan.quality, &self.encoding)?;

@@ -15,6 +15,7 @@
 //! large to keep, is read once from top to bottom (`access=sequential`) and never resident
 //! whole.
 
+use super::jp2_region;
 use crate::facts::LevelLoad;
 use crate::iiif::{Dimensions, Rect};
 use crate::metrics::meter::RequestMeter;
@@ -148,10 +149,13 @@ fn reduce_options(loader: Loader, n: u32) -> String {
 }
 
 /// How to read `job`'s image: tiled levels lazily, except when the whole level is shrunk
-/// (see below); a region of a tiled JPEG 2000 lazily too (OpenJPEG decodes the tiles it
-/// touches: 0.2 s for a 1000x1000 region of an 8000x6000 image, where decoding the whole
-/// to keep it took 5.4 s); a whole-object image decoded and kept only for a region request
-/// whose predicted decoded size is at most `keep_limit` bytes; everything else streamed.
+/// (see below); a JPEG 2000 whose region OpenJPEG will decode directly (`jp2_region`)
+/// lazily too, so its opened header is kept for the next render (libvips reads no pixel of
+/// it); a region of a tiled JPEG 2000 too large for that lazily as well (libvips decodes
+/// the tiles it touches: 0.2 s for a 1000x1000 region of an 8000x6000 image, where
+/// decoding the whole to keep it took 5.4 s); a whole-object image decoded and kept only
+/// for a region request whose predicted decoded size is at most `keep_limit` bytes;
+/// everything else streamed.
 ///
 /// A whole tiled level shrunk to a smaller answer (a tiled TIFF without a pyramid asked
 /// for `full/!1000,1000`) is streamed too: read lazily, libvips' shrink pulls every tile
@@ -169,11 +173,13 @@ pub(crate) fn choose_access(job: &RenderJob, keep_limit: u64) -> Access {
             Access::Lazy
         };
     }
-    if job.loader == (Loader::Jp2 { tiled: true }) && !whole {
-        return Access::Lazy;
-    }
     let factor = 1u64 << reductions(job)[0];
     let side = |length: u32| u64::from(length).div_ceil(factor);
+    let reduced = Dimensions::new(side(job.level.width) as u32, side(job.level.height) as u32);
+    if jp2_region::expected(job, reduced) || (job.loader == (Loader::Jp2 { tiled: true }) && !whole)
+    {
+        return Access::Lazy;
+    }
     let decoded = side(job.level.width) * side(job.level.height) * PREDICTED_PIXEL_BYTES;
     if whole || decoded > keep_limit {
         Access::Streamed

@@ -13,6 +13,7 @@ pub(super) mod context;
 pub(super) mod crop;
 pub(crate) mod encode;
 mod icc_profile;
+pub(super) mod jp2_region;
 pub(super) mod load;
 mod materialise;
 mod mirror;

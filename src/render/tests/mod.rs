@@ -10,6 +10,7 @@ mod budget;
 mod failures;
 mod formats;
 mod geometry;
+mod jpeg2000;
 mod levels;
 
 use super::{Loader, OpenedImageCache, RenderJob, Rendered, Renderer};

@@ -167,6 +167,24 @@ extern "C" {
     // int vips_flatten(VipsImage *in, VipsImage **out, ...);
     pub(crate) fn vips_flatten(input: *mut VipsImage, out: *mut *mut VipsImage, ...) -> c_int;
 
+    // image.h: VipsImage *vips_image_new_from_memory_copy(const void *data, size_t size,
+    //     int width, int height, int bands, VipsBandFormat format);
+    // header.h: void vips_image_set_blob_copy(VipsImage *image, const char *name,
+    //     const void *data, size_t length);
+    pub(crate) fn vips_image_new_from_memory_copy(
+        data: *const c_void,
+        size: usize,
+        width: c_int,
+        height: c_int,
+        bands: c_int,
+        format: c_int,
+    ) -> *mut VipsImage;
+    pub(crate) fn vips_image_set_blob_copy(
+        image: *mut VipsImage,
+        name: *const c_char,
+        data: *const c_void,
+        length: usize,
+    );
     // conversion.h: int vips_copy(VipsImage *in, VipsImage **out, ...);
     // header.h: gboolean vips_image_remove(VipsImage *image, const char *name);
     // gchar **vips_image_get_fields(VipsImage *image) (free with g_strfreev).
