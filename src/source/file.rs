@@ -156,6 +156,14 @@ impl Source for FileSource {
     fn read_at(&self, offset: u64, len: usize) -> Result<Bytes, SourceError> {
         let end = offset.saturating_add(len as u64).min(self.len);
         let mut buf = vec![0u8; end.saturating_sub(offset) as usize];
+        let filled = self.read_into(offset, &mut buf)?;
+        buf.truncate(filled);
+        Ok(Bytes::from(buf))
+    }
+
+    fn read_into(&self, offset: u64, buf: &mut [u8]) -> Result<usize, SourceError> {
+        let end = offset.saturating_add(buf.len() as u64).min(self.len);
+        let buf = &mut buf[..end.saturating_sub(offset) as usize];
         let mut filled = 0;
         while filled < buf.len() {
             match self
@@ -168,8 +176,7 @@ impl Source for FileSource {
                 Err(e) => return Err(e.into()),
             }
         }
-        buf.truncate(filled);
-        Ok(Bytes::from(buf))
+        Ok(filled)
     }
 
     fn identity(&self) -> &str {
@@ -212,6 +219,21 @@ mod tests {
             store.open("missing").err().unwrap().kind(),
             SourceErrorKind::NotFound
         );
+    }
+
+    #[test]
+    fn reads_into_a_buffer_as_read_at_does() {
+        let (_d, store) = store_with(&["sub/b.jpg"]);
+        let src = store.open("sub/b").unwrap();
+        let mut buf = [0xaa_u8; 16];
+        // In the middle, then across the end: only what exists is written.
+        assert_eq!(src.read_into(2, &mut buf[..3]).unwrap(), 3);
+        assert_eq!(&buf[..3], b"b/b");
+        assert_eq!(src.read_into(6, &mut buf).unwrap(), 3);
+        assert_eq!(&buf[..4], b"jpg\xaa");
+        assert_eq!(src.read_into(9, &mut buf).unwrap(), 0);
+        assert_eq!(src.read_into(50, &mut buf).unwrap(), 0);
+        assert_eq!(&src.read_at(6, 16).unwrap()[..], b"jpg");
     }
 
     #[test]

@@ -69,6 +69,13 @@ impl Source for CachedObject {
         Ok(buf.into())
     }
 
+    fn read_into(&self, offset: u64, buf: &mut [u8]) -> Result<usize, SourceError> {
+        let end = offset.saturating_add(buf.len() as u64).min(self.len);
+        let buf = &mut buf[..end.saturating_sub(offset) as usize];
+        self.file.read_exact_at(buf, offset)?;
+        Ok(buf.len())
+    }
+
     fn identity(&self) -> &str {
         &self.identity
     }

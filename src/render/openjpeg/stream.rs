@@ -1,5 +1,5 @@
 //! An OpenJPEG input stream whose read, skip and seek callbacks call
-//! [`Source::read_at`]: the same road libvips' own reads take (range reads and the block
+//! [`Source::read_into`]: the same road libvips' own reads take (range reads and the block
 //! cache for S3, `pread` for files), so a direct decode reads only the bytes it needs.
 //!
 //! OpenJPEG owns the state through the stream's user data and frees it with the stream.
@@ -12,9 +12,10 @@ use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// OpenJPEG's buffer: it reads this much at a time. Small, because it also reads this
-/// much after every skip (one tile-part header per skipped tile), and from S3 a byte
-/// read is a byte fetched; the block cache below groups neighbouring reads anyway.
+/// OpenJPEG's buffer: it reads this much at a time, and this much again after every skip
+/// (one tile-part header per tile outside the window). Measured on an 8000x6000 file of
+/// 512 px tiles: 16 KiB cost 70 ms of CPU for a 1000x750 view (which reads all 18 MB),
+/// 64 KiB 76-77 ms; OpenJPEG's default of 1 MiB would read a megabyte per skipped tile.
 const CHUNK_BYTES: usize = 16 * 1024;
 
 /// OpenJPEG's "end of stream or error" for reads (`(OPJ_SIZE_T)-1`).
@@ -36,12 +37,11 @@ impl StreamState {
         if wanted == 0 {
             return READ_FAILED;
         }
-        match self.source.read_at(self.position, wanted) {
-            Ok(bytes) if !bytes.is_empty() => {
-                let n = bytes.len().min(wanted);
-                // SAFETY: OpenJPEG passes a buffer of at least `wanted` bytes and n <= wanted;
-                // ours is a fresh Bytes, so the two cannot overlap.
-                unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buffer.cast::<u8>(), n) };
+        // SAFETY: OpenJPEG passes a writable buffer of at least the asked length (which
+        // `wanted` does not exceed) that nothing else touches during the call.
+        let buffer = unsafe { std::slice::from_raw_parts_mut(buffer.cast::<u8>(), wanted) };
+        match self.source.read_into(self.position, buffer) {
+            Ok(n) if n > 0 => {
                 self.position += n as u64;
                 n
             }

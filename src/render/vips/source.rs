@@ -1,4 +1,4 @@
-//! A libvips custom source whose read and seek callbacks call [`Source::read_at`].
+//! A libvips custom source whose read and seek callbacks call [`Source::read_into`].
 //!
 //! This is the one road by which image bytes reach libvips, for local files and S3 alike,
 //! so range reads and the block cache apply to every loader. libvips calls the callbacks on
@@ -54,14 +54,13 @@ impl SourceState {
                 .map(|reader| meter::enter(Some(Arc::clone(reader)))),
         };
         let mut position = lock(&self.position);
-        let bytes = match self.source.read_at(*position, wanted) {
-            Ok(bytes) => bytes,
+        // SAFETY: libvips passes a writable buffer of at least `length` bytes that nothing
+        // else touches during the call.
+        let buffer = unsafe { std::slice::from_raw_parts_mut(buffer.cast::<u8>(), wanted) };
+        let n = match self.source.read_into(*position, buffer) {
+            Ok(n) => n,
             Err(err) => return self.fail(err),
         };
-        let n = bytes.len().min(wanted);
-        // SAFETY: libvips passes a buffer of at least `length` bytes, and n <= length; the
-        // regions cannot overlap (ours is a fresh Bytes).
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buffer.cast::<u8>(), n) };
         *position += n as u64;
         n as gint64
     }

@@ -133,6 +133,11 @@ async fn a_second_request_reads_the_file_without_downloading() {
         origin.body.slice(4990..)
     );
     assert!(second.read_at(5000, 1).unwrap().is_empty());
+    // Straight into a decoder's buffer: the same bytes, short at the end.
+    let mut buf = vec![0u8; 100];
+    assert_eq!(second.read_into(4990, &mut buf).unwrap(), 10);
+    assert_eq!(&buf[..10], &origin.body[4990..]);
+    assert_eq!(second.read_into(5000, &mut buf).unwrap(), 0);
     let stats = cache.stats();
     assert_eq!(
         (
