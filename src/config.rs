@@ -198,9 +198,13 @@ pub struct Config {
     #[arg(long, env = "TESSERA_PREFERRED_FORMATS", default_value = "jpg")]
     pub preferred_formats: String,
 
-    /// Renders running at once (default: the number of CPUs plus one).
+    /// Renders running at once (default: twice the number of CPUs, plus one).
     #[arg(long, env = "TESSERA_RENDER_CONCURRENCY")]
     pub render_concurrency: Option<usize>,
+
+    /// libvips worker threads per render (default: the number of CPUs).
+    #[arg(long, env = "TESSERA_RENDER_THREADS")]
+    pub render_threads: Option<usize>,
 
     /// How long a request may wait for a render slot before it gets 503 (milliseconds).
     #[arg(long, env = "TESSERA_QUEUE_TIMEOUT_MS", default_value_t = 20_000)]
@@ -394,7 +398,6 @@ impl Config {
         parse_env_only::<EnvOnly>("tessera").map(|e| e.config)
     }
 
-    /// The render concurrency, defaulting to the CPUs this process may use.
     /// The encoder settings of responses.
     pub fn encoding(&self) -> Encoding {
         Encoding {
@@ -406,14 +409,26 @@ impl Config {
         }
     }
 
-    /// Renders at once, and libvips' worker threads per render: the setting, or one more
-    /// than the CPUs. A render is not all CPU (reads, hand-offs between threads, the
-    /// encoder's start): with one per CPU, re-encoded requests at concurrency 10-50 left
-    /// about a third of two cores idle; one more raised their throughput by a quarter
-    /// (`full/!1000,1000` 284 -> 351 requests/s, 1000x1000 crops 107 -> 134), a fourth
-    /// added nothing, and three renders of two threads each gained only half as much.
+    /// Renders at once: the setting, or twice the CPUs plus one. A render is not all CPU
+    /// (reads, hand-offs between libvips' threads, the ends of each pass where one thread
+    /// finishes alone): with one render more than the CPUs, each of three libvips threads,
+    /// re-encoded requests at concurrency 10 left 11-16% of two cores idle (IIPImage's
+    /// processes 1-3%). Five renders of two threads each: idle 6-7%, `full/!1000,1000`
+    /// 304-378 -> 407-463 requests/s, 1000x1000 crops 123-139 -> 144-156, and less CPU per
+    /// request (fewer threads contending); six added nothing more. See
+    /// [`Config::render_threads`] for the threads.
     pub fn render_slots(&self) -> usize {
-        self.render_concurrency.unwrap_or_else(|| cpus() + 1).max(1)
+        self.render_concurrency
+            .unwrap_or_else(|| 2 * cpus() + 1)
+            .max(1)
+    }
+
+    /// libvips' worker threads per render: the setting, or the CPUs (one request alone
+    /// still uses every core; under load the renders side by side do). Measured with
+    /// five renders on two cores: one thread each lost 5-10% on crops, three gained
+    /// nothing over two.
+    pub fn render_threads(&self) -> usize {
+        self.render_threads.unwrap_or_else(cpus).max(1)
     }
 
     pub fn queue_timeout(&self) -> Duration {

@@ -30,6 +30,7 @@ async fn empty_settings_mean_their_defaults() {
         "TESSERA_MEMORY_BUDGET",
         "TESSERA_S3_ENDPOINT",
         "TESSERA_RENDER_CONCURRENCY",
+        "TESSERA_RENDER_THREADS",
         "TESSERA_METRICS",
         "TESSERA_METRICS_NAMESPACE",
     ])

@@ -2,9 +2,9 @@
 //!
 //! Everything is built once at init, before the first invocation: configuration from the
 //! environment (the same `TESSERA_*` variables as `tessera serve`), the store and its S3
-//! client, the caches, and libvips with one thread more than the function has vCPUs (the
-//! render concurrency defaults to the CPUs this process may use plus one, and Lambda
-//! sizes the CPUs with the memory setting). Logs are JSON lines unless `TESSERA_LOG_FORMAT` says otherwise.
+//! client, the caches, and libvips with one worker thread per vCPU for each render (renders
+//! at once default to twice the vCPUs plus one; Lambda sizes the vCPUs with the memory
+//! setting). Logs are JSON lines unless `TESSERA_LOG_FORMAT` says otherwise.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
     };
     // Init and the invocation loop are two futures, not one: together (the AWS config
     // loader inside the runtime's service stack) they exceed the compiler's type depth.
-    let threads = config.render_slots();
+    let threads = config.render_threads();
     let app = match runtime.block_on(App::new(config)) {
         Ok(app) => Arc::new(app),
         Err(err) => {

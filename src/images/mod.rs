@@ -57,7 +57,7 @@ impl Images {
     /// Starts libvips with the configured concurrency and sizes the caches and slots.
     pub fn new(config: &Config, store: Arc<dyn Store>) -> Result<Images, String> {
         let slots = config.render_slots();
-        crate::render::init(slots).map_err(|e| format!("libvips: {e}"))?;
+        crate::render::init(config.render_threads()).map_err(|e| format!("libvips: {e}"))?;
         let shares = MemoryShares::from_config(config)?;
         let opened = OpenedImageCache::with_bytes(config.opened_images, shares.opened_images);
         let renderer = Renderer::new(opened).map_err(|e| format!("libvips: {e}"))?;
