@@ -83,11 +83,6 @@ pub(crate) fn working_bytes(
     let size = Dimensions::new(image.width(), image.height());
     let pixel = image.memory_bytes() / area(size).max(1);
     let region = map_region(job.plan.region, job.full, size);
-    if let Some(window) = jp2_region::direct_area(job, opened) {
-        // Decoded directly, the region alone: libvips' opened image reads no pixel.
-        let decoded = area_of(window) * u64::from(image.bands()) * jp2_region::BYTES_PER_SAMPLE;
-        return decoded + area(job.plan.rotated_size()) * OUTPUT_PIXEL_BYTES;
-    }
     let input = match access {
         Access::Lazy => {
             let cols = u64::from(region.width) + TILE_MARGIN;
@@ -97,6 +92,16 @@ pub(crate) fn working_bytes(
         Access::Decoded if !fresh => 0,
         Access::Decoded => image.memory_bytes() + decoder_bytes(job.loader, opened, pixel),
         Access::Streamed => decoder_bytes(job.loader, opened, pixel),
+    };
+    // A JPEG 2000 window decoded directly holds the window alone; the larger of the two
+    // counts, because the direct decoder may decline the file's layout only once it has
+    // read the header, and libvips then reads it as chosen.
+    let input = match jp2_region::direct_area(job, opened) {
+        Some(window) => {
+            let bands = u64::from(image.bands());
+            input.max(area_of(window) * bands * jp2_region::BYTES_PER_SAMPLE)
+        }
+        None => input,
     };
     let settled = match access {
         Access::Streamed => {

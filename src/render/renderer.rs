@@ -18,12 +18,41 @@ use super::steps::jp2_region;
 use super::steps::load::{self, Access, OpenedImage};
 use super::vips::ensure_started;
 use crate::metrics::meter;
-use std::sync::Arc;
+use lru::LruCache;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Executes render jobs, reusing opened images through its cache. Share one per process.
 pub struct Renderer {
     cache: OpenedImageCache,
     encoding: Encoding,
+    /// Whole-object images (JPEG, PNG, WebP, strip TIFF ...) a region was asked of before.
+    asked: RegionsAsked,
+}
+
+/// Which whole-object images have had a region asked of them, most recent first, so the
+/// first region of an image is read only down to its last row (about one decode of the
+/// region) and the image is decoded whole and kept from the second on (every later region
+/// then costs no decode). Decoding whole for the first region cost 2.7-3x a decode of the
+/// region alone (`scripts/bench-kinds`), which a one-off crop (a pipeline taking one
+/// region of each image) would pay for nothing.
+struct RegionsAsked(Mutex<LruCache<String, ()>>);
+
+/// Images remembered: the names are short, and a forgotten one costs only its next
+/// region being streamed once more.
+const REGIONS_ASKED: usize = 4096;
+
+impl RegionsAsked {
+    fn new() -> Self {
+        let capacity = NonZeroUsize::new(REGIONS_ASKED).expect("non-zero");
+        RegionsAsked(Mutex::new(LruCache::new(capacity)))
+    }
+
+    /// True the first time `identity` is asked about (until forgotten).
+    fn first(&self, identity: &str) -> bool {
+        let mut asked = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        asked.put(identity.to_owned(), ()).is_none()
+    }
 }
 
 /// A job's image, opened (or found in the cache) and not yet computed.
@@ -49,6 +78,7 @@ impl Renderer {
         Ok(Renderer {
             cache,
             encoding: Encoding::default(),
+            asked: RegionsAsked::new(),
         })
     }
 
@@ -70,7 +100,10 @@ impl Renderer {
     /// Opens (or reuses) the job's level, reading no pixel, and weighs the render.
     pub fn open(&self, job: &RenderJob) -> Result<OpenedJob, RenderError> {
         check(job)?;
-        let access = load::choose_access(job, self.cache.entry_limit());
+        let mut access = load::choose_access(job, self.cache.entry_limit());
+        if access == Access::Decoded && self.asked.first(job.source.identity()) {
+            access = Access::Streamed;
+        }
         let attempts = load::load_attempts(job, access);
         let key = CacheKey {
             identity: job.source.identity().to_owned(),

@@ -11,9 +11,10 @@
 //! with `access=random` makes libvips decode all of it into memory at the first pixel
 //! asked for; that pays only when the decoded image is kept for the next region of it.
 //! So a whole-object image is decoded and kept only for a region request whose decoded
-//! size fits the opened-image cache's entry limit; a whole-image request, or an image too
-//! large to keep, is read once from top to bottom (`access=sequential`) and never resident
-//! whole.
+//! size fits the opened-image cache's entry limit, and only from the second region asked
+//! of it (the renderer streams the first: a one-off crop costs one decode down to its last
+//! row, not of the whole); a whole-image request, or an image too large to keep, is read
+//! once from top to bottom (`access=sequential`) and never resident whole.
 
 use super::jp2_region;
 use crate::facts::LevelLoad;
@@ -175,12 +176,18 @@ pub(crate) fn choose_access(job: &RenderJob, keep_limit: u64) -> Access {
     }
     let factor = 1u64 << reductions(job)[0];
     let side = |length: u32| u64::from(length).div_ceil(factor);
+    let decoded = side(job.level.width) * side(job.level.height) * PREDICTED_PIXEL_BYTES;
     let reduced = Dimensions::new(side(job.level.width) as u32, side(job.level.height) as u32);
-    if jp2_region::expected(job, reduced) || (job.loader == (Loader::Jp2 { tiled: true }) && !whole)
-    {
+    // Kept even for a whole-image request, as libvips reads no pixel of it; but an untiled
+    // codestream only when keeping all of it decoded would be allowed, as libvips does
+    // that if the direct decoder declines the file.
+    let tiled = job.loader == (Loader::Jp2 { tiled: true });
+    if jp2_region::expected(job, reduced) && (tiled || decoded <= keep_limit) {
         return Access::Lazy;
     }
-    let decoded = side(job.level.width) * side(job.level.height) * PREDICTED_PIXEL_BYTES;
+    if tiled && !whole {
+        return Access::Lazy;
+    }
     if whole || decoded > keep_limit {
         Access::Streamed
     } else {

@@ -50,8 +50,20 @@ fn a_region_request_keeps_the_image_at_its_decoded_bytes() {
     let renderer = renderer();
     let region = Rect::new(200, 0, 200, 150);
     let job = quadrant_job("mem:kept", region, 100, 75);
-    renderer.render(&job).expect("renders");
+    // The first region of an image is read down to its last row and nothing is kept (a
+    // one-off crop pays one decode of the region, not of the image); the second decodes
+    // the image whole and keeps it for every later one.
+    let first = renderer.open(&job).expect("opens");
+    let image = decode(
+        &renderer
+            .execute(&job, &first, &Cancel::new())
+            .expect("renders"),
+        Format::Png,
+    );
+    assert_colour(&image, 50, 37, GREEN, 4);
+    assert_eq!(renderer.cache().stats().entries, 0);
     renderer.render(&job).expect("renders again");
+    renderer.render(&job).expect("and again");
     let stats = renderer.cache().stats();
     // 400x300, three 8-bit bands.
     assert_eq!((stats.entries, stats.resident_bytes), (1, 360_000));
@@ -72,6 +84,8 @@ fn the_byte_bound_evicts_and_large_images_are_not_kept() {
     let renderer = Renderer::new(OpenedImageCache::with_bytes(64, 2_000_000)).expect("libvips");
     for n in 0..8 {
         let job = quadrant_job(&format!("mem:{n}"), Rect::new(0, 0, 200, 150), 100, 75);
+        // Kept from the second region asked of it.
+        renderer.render(&job).expect("renders");
         renderer.render(&job).expect("renders");
     }
     let stats = renderer.cache().stats();

@@ -201,6 +201,15 @@ fn direct_regions_keep_their_header_and_large_ones_stream() {
     assert_eq!(access(JP2, 1000, whole, 125), Access::Lazy);
     let untiled = Loader::Jp2 { tiled: false };
     assert_eq!(access(untiled, 1000, whole, 1000), Access::Lazy);
+    // But not when keeping it decoded whole would not be allowed: libvips decodes an
+    // untiled codestream whole if the direct path declines the file.
+    let small = job(
+        source.clone(),
+        untiled,
+        Dimensions::new(1000, 1000),
+        plan(whole, 1000, 1000),
+    );
+    assert_eq!(load::choose_access(&small, 1000), Access::Streamed);
     // Kept, an untiled one counts whole: libvips would decode all of it, were the direct
     // path to decline the file.
     let region = job(
