@@ -68,7 +68,7 @@ pub(crate) fn decode_region(
     let image = decoder.read_header()?;
     // SAFETY: read_header returned a live image, owned by `decoder` until it drops.
     let header = unsafe { &*image };
-    let Some(layout) = layout(header) else {
+    let Some(expected) = layout(header) else {
         return Ok(None);
     };
     // SAFETY: a live codec set up for decoding; false means the file has fewer levels.
@@ -98,6 +98,11 @@ pub(crate) fn decode_region(
     // SAFETY: after a successful decode the image and its components are live and
     // `comps` holds `numcomps` entries, each with `w * h` samples.
     let decoded = unsafe { &*image };
+    // Decoding may change the components: a palette (JP2 `pclr`) expands one into three.
+    // What this path cannot pack goes to libvips after all.
+    let Some(layout) = components(decoded).filter(|after| after.bands == expected.bands) else {
+        return Ok(None);
+    };
     pack(decoded, layout, area)
         .map(Some)
         .map_err(DecodeFailure::Codec)
@@ -125,8 +130,17 @@ struct Layout {
     colour: Colour,
 }
 
+/// The header's layout, for an image whose origin is the grid's corner.
 fn layout(image: &ffi::OpjImage) -> Option<Layout> {
-    if image.x0 != 0 || image.y0 != 0 || !(1..=4).contains(&image.numcomps) {
+    if image.x0 != 0 || image.y0 != 0 {
+        return None;
+    }
+    components(image)
+}
+
+/// The components' layout (a decoded image's origin is its window's).
+fn components(image: &ffi::OpjImage) -> Option<Layout> {
+    if !(1..=4).contains(&image.numcomps) {
         return None;
     }
     // SAFETY: the header's image holds `numcomps` components.
