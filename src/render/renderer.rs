@@ -169,25 +169,15 @@ impl Renderer {
         opened: &OpenedJob,
         cancel: &Cancel,
     ) -> Result<Rendered, RenderError> {
-        let direct = match jp2_region::direct_area(job, &opened.image) {
-            Some(area) => jp2_region::decode(job, &opened.image, area)?.map(|image| (image, area)),
-            None => None,
-        };
-        let (input, streamed, region_plan) = match direct {
-            Some((image, area)) => (
-                image,
-                false,
-                Some(jp2_region::region_context(&job.plan, area)),
-            ),
+        let direct = jp2_region::decode_window(job, &opened.image)?;
+        let (input, plan, full, streamed) = match &direct {
+            Some(window) => (window.image.clone(), &window.plan, window.full, false),
             None => (
                 opened.image.image.clone(),
+                &job.plan,
+                job.full,
                 opened.access == Access::Streamed,
-                None,
             ),
-        };
-        let (plan, full) = match &region_plan {
-            Some((plan, full)) => (plan, *full),
-            None => (&job.plan, job.full),
         };
         let context = StepContext {
             plan,

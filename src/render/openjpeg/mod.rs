@@ -229,7 +229,7 @@ struct Decoder {
     messages: Box<Mutex<String>>,
     source_failure: Arc<Mutex<Option<SourceError>>>,
     /// Storage for `opj_dparameters_t`, 8-byte aligned.
-    _parameters: Vec<u64>,
+    parameters: Vec<u64>,
 }
 
 impl Decoder {
@@ -241,7 +241,7 @@ impl Decoder {
             image: std::ptr::null_mut(),
             messages: Box::new(Mutex::new(String::new())),
             source_failure: Arc::clone(&source_failure),
-            _parameters: vec![0u64; ffi::DPARAMETERS_BYTES / 8],
+            parameters: vec![0u64; ffi::DPARAMETERS_BYTES / 8],
         };
         // SAFETY: the parameter storage outlives the setup call (OpenJPEG copies what it
         // keeps); the handler's data is the boxed message buffer, which outlives the codec
@@ -254,7 +254,7 @@ impl Decoder {
             }
             let messages: *const Mutex<String> = &*decoder.messages;
             ffi::opj_set_error_handler(decoder.codec, Some(on_error), messages as *mut c_void);
-            let parameters = decoder._parameters.as_mut_ptr().cast::<c_void>();
+            let parameters = decoder.parameters.as_mut_ptr().cast::<c_void>();
             ffi::opj_set_default_decoder_parameters(parameters);
             if ffi::opj_setup_decoder(decoder.codec, parameters) == 0 {
                 return Err(decoder.failure("set up the decoder"));

@@ -8,8 +8,8 @@
 //! it reads the pixels when this path declines (a layout it leaves to libvips, or a
 //! region too large to hold decoded at once).
 //!
-//! The decoded image is the region alone, so the crop step is given a plan whose region is
-//! all of it ([`region_context`]).
+//! The decoded image is the region alone, so the later steps are given a plan whose
+//! region is all of it ([`DecodedWindow`]).
 
 use super::crop::map_region;
 use crate::iiif::{Dimensions, Plan, Rect};
@@ -51,6 +51,36 @@ fn window(job: &RenderJob, level: Dimensions, bands: u32) -> Option<Rect> {
     (samples * 4 <= MAX_DECODED_BYTES).then_some(area)
 }
 
+/// A window decoded directly, with the plan and full size the later steps see: the
+/// region is all of the image, so the crop step leaves it as it is.
+pub(crate) struct DecodedWindow {
+    pub(crate) image: VipsImage,
+    pub(crate) plan: Plan,
+    pub(crate) full: Dimensions,
+}
+
+/// Decodes `job`'s window directly when [`direct_area`] says so; `Ok(None)` when libvips
+/// reads it instead (not a JPEG 2000, too large, or a layout OpenJPEG's path declines).
+pub(crate) fn decode_window(
+    job: &RenderJob,
+    opened: &OpenedImage,
+) -> Result<Option<DecodedWindow>, RenderError> {
+    let Some(area) = direct_area(job, opened) else {
+        return Ok(None);
+    };
+    let Some(image) = decode(job, opened, area)? else {
+        return Ok(None);
+    };
+    Ok(Some(DecodedWindow {
+        image,
+        plan: Plan {
+            region: Rect::new(0, 0, area.width, area.height),
+            ..job.plan.clone()
+        },
+        full: Dimensions::new(area.width, area.height),
+    }))
+}
+
 /// Decodes `area` of `job`'s image; `Ok(None)` when OpenJPEG's direct path declines the
 /// file's layout (libvips then reads it).
 pub(crate) fn decode(
@@ -83,15 +113,4 @@ pub(crate) fn decode(
         icc: decoded.icc.as_deref(),
     })
     .map(Some)
-}
-
-/// The plan and full size the later steps see when the image is `area` alone: the region
-/// is all of it, so the crop step leaves it as it is.
-pub(crate) fn region_context(plan: &Plan, area: Rect) -> (Plan, Dimensions) {
-    let size = Dimensions::new(area.width, area.height);
-    let plan = Plan {
-        region: Rect::new(0, 0, area.width, area.height),
-        ..plan.clone()
-    };
-    (plan, size)
 }

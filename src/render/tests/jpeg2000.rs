@@ -225,3 +225,24 @@ fn direct_regions_keep_their_header_and_large_ones_stream() {
     let huge = Rect::new(0, 0, 20_000, 20_000);
     assert_eq!(access(JP2, 20_000, huge, 20_000), Access::Streamed);
 }
+
+/// A render decoded directly is weighed with the window OpenJPEG holds (32-bit samples and
+/// two 8/16-bit copies), not with the few rows of tiles libvips' lazy reading would hold.
+#[test]
+fn a_direct_decode_reserves_its_window() {
+    let bytes = vips_convert(&grid_png(), "jp2ksave", "jp2", &["--lossless"]);
+    let whole = Rect::new(0, 0, 1000, 1000);
+    let job = job(
+        memory(bytes, "mem:weighed.jp2"),
+        JP2,
+        Dimensions::new(1000, 1000),
+        plan(whole, 1000, 1000),
+    );
+    let opened = renderer().open(&job).expect("opens");
+    let window = 1000 * 1000 * 3 * jp2_region::BYTES_PER_SAMPLE;
+    assert!(
+        opened.working_bytes() >= window,
+        "{} < {window}",
+        opened.working_bytes()
+    );
+}
